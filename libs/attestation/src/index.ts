@@ -1,0 +1,11 @@
+export { canonicalJson } from './canonical-json';
+export { proposalHash } from './proposal-hash';
+export { generateSigningKey, type ServiceKeyring, type SigningKey } from './signing-keys';
+export type { AttestationClaims, BoundClaims, SignedClaims } from './attestation-claims';
+export {
+  attestationJwsType,
+  signAttestation,
+  verifyAttestation,
+  type AttestationVerification,
+} from './attestation-jws';
+export { checkExecutionProof, type ExecutionProof, type ExecutionProofInput } from './execution-proof';

@@ -1,0 +1,216 @@
+import { buildEnvelope, topics, type Proposal } from '@airlock/contracts';
+import { toAuditRow, toClickHouseDateTime, type AuditableEnvelope } from './audit-row';
+
+const proposal: Proposal = {
+  proposal_id: 'p1',
+  run_id: 'r1',
+  agent_id: 'a1',
+  tool: 'issue_refund',
+  arguments: { order_id: 'o1', card_number: '4111111111111111', customer: { email: 'x@y.z' } },
+  issued_at: '2024-05-01T12:00:00Z',
+};
+const hash = 'a'.repeat(64);
+const bundle = 'b'.repeat(64);
+const at = new Date('2024-05-01T12:34:56.789Z');
+const identity = { runId: 'r1', proposalId: 'p1', agentId: 'a1' };
+const sensitiveFieldsOf = (tool: string): readonly string[] =>
+  tool === 'issue_refund' ? ['card_number', 'email'] : [];
+
+function rowOf(topic: string, envelope: AuditableEnvelope) {
+  return toAuditRow(topic, envelope, 'trace-1', sensitiveFieldsOf);
+}
+
+describe('toAuditRow', () => {
+  it('fills the envelope columns and the ClickHouse time of a policy decision', () => {
+    const data = {
+      proposal,
+      proposal_hash: hash,
+      attestations: [],
+      decision: 'deny' as const,
+      policy_ids: ['no-big-refunds'],
+      reasons: ['amount over limit'],
+      bundle_hash: bundle,
+    };
+    const envelope = buildEnvelope('policyDecisions', 'policy', identity, data, at);
+    expect(rowOf(topics.policyDecisions.name, envelope)).toMatchObject({
+      event_id: envelope.id,
+      event_type: 'airlock.policy.decided',
+      topic: 'airlock.policy.decisions',
+      event_time: '2024-05-01 12:34:56',
+      run_id: 'r1',
+      proposal_id: 'p1',
+      agent_id: 'a1',
+      tool: 'issue_refund',
+      decision: 'deny',
+      outcome: '',
+      reason_code: '',
+      reasons: ['amount over limit'],
+      policy_ids: ['no-big-refunds'],
+      bundle_hash: bundle,
+      cost_usd: 0,
+      trace_id: 'trace-1',
+    });
+  });
+
+  it('redacts the sensitive argument fields of the tool, at depth, in the payload only', () => {
+    const envelope = buildEnvelope(
+      'accepted',
+      'intake',
+      identity,
+      { proposal, proposal_hash: hash, attestations: ['jws'], submission_id: 's1' },
+      at,
+    );
+    const row = rowOf(topics.accepted.name, envelope);
+    expect(row.decision).toBe('accepted');
+    const payload = JSON.parse(row.payload);
+    expect(payload.proposal.arguments).toEqual({
+      order_id: 'o1',
+      card_number: '[redacted]',
+      customer: { email: '[redacted]' },
+    });
+    expect(row.payload).not.toContain('4111111111111111');
+    expect(payload.submission_id).toBe('s1');
+  });
+
+  it('records the approval verdict', () => {
+    const data = {
+      proposal,
+      proposal_hash: hash,
+      attestations: [],
+      decision: 'expired' as const,
+      bundle_hash: bundle,
+    };
+    const row = rowOf(
+      topics.approvalDecisions.name,
+      buildEnvelope('approvalDecisions', 'approval', identity, data, at),
+    );
+    expect(row).toMatchObject({ decision: 'expired', bundle_hash: bundle, outcome: '', cost_usd: 0 });
+  });
+
+  it('records the reserved cost of a budget reservation', () => {
+    const data = {
+      proposal,
+      proposal_hash: hash,
+      attestations: [],
+      reserved_cost_usd: 0.25,
+      bundle_hash: bundle,
+    };
+    const row = rowOf(
+      topics.budgetReservations.name,
+      buildEnvelope('budgetReservations', 'budget', identity, data, at),
+    );
+    expect(row).toMatchObject({ decision: 'reserved', cost_usd: 0.25, tool: 'issue_refund' });
+  });
+
+  it('records an executed action with its cost and a redacted response', () => {
+    const data = {
+      proposal_id: 'p1',
+      run_id: 'r1',
+      agent_id: 'a1',
+      tool: 'issue_refund',
+      idempotency_key: 'k',
+      status_code: 201,
+      response: { refund_id: 'rf1', card_number: '4111' },
+      cost_usd: 0.3,
+      bundle_hash: bundle,
+    };
+    const row = rowOf(
+      topics.actionsExecuted.name,
+      buildEnvelope('actionsExecuted', 'executor', identity, data, at),
+    );
+    expect(row).toMatchObject({
+      proposal_id: 'p1',
+      agent_id: 'a1',
+      tool: 'issue_refund',
+      decision: 'executed',
+      cost_usd: 0.3,
+      bundle_hash: bundle,
+    });
+    expect(JSON.parse(row.payload).response).toEqual({ refund_id: 'rf1', card_number: '[redacted]' });
+  });
+
+  it('sets outcome, reason code and reason only for outcome events', () => {
+    const data = {
+      proposal_id: 'p1',
+      run_id: 'r1',
+      agent_id: 'a1',
+      tool: 'issue_refund',
+      outcome: 'denied' as const,
+      reason_code: 'policy_denied',
+      reason: 'Refunds over $100 need a human.',
+      decided_by: 'policy' as const,
+      policy_ids: ['no-big-refunds'],
+      cost_usd: 0,
+    };
+    const row = rowOf(topics.outcomes.name, buildEnvelope('outcomes', 'policy', identity, data, at));
+    expect(row).toMatchObject({
+      decision: '',
+      outcome: 'denied',
+      reason_code: 'policy_denied',
+      reasons: ['Refunds over $100 need a human.'],
+      policy_ids: ['no-big-refunds'],
+      bundle_hash: '',
+    });
+  });
+
+  it("keeps only the envelope ids of an agent's submission and omits its JWS", () => {
+    const envelope = buildEnvelope(
+      'proposals',
+      'agent',
+      identity,
+      { jws: 'header.payload-with-secrets.signature' },
+      at,
+    );
+    const row = rowOf(topics.proposals.name, envelope);
+    expect(row).toMatchObject({ run_id: 'r1', proposal_id: 'p1', agent_id: 'a1', tool: '', decision: '' });
+    expect(row.payload).toBe('{"jws":"[omitted]"}');
+  });
+
+  it('omits the raw value of a dead letter, which may hold anything', () => {
+    const data = {
+      source_topic: 'agent.proposals',
+      partition: 0,
+      offset: '7',
+      consumer: 'intake',
+      error: 'not JSON',
+      raw_value: 'card 4111',
+    };
+    const row = rowOf(topics.dlq.name, buildEnvelope('dlq', 'intake', { runId: 'r1' }, data, at));
+    expect(JSON.parse(row.payload)).toMatchObject({ error: 'not JSON', raw_value: '[omitted]' });
+    expect(row).toMatchObject({
+      proposal_id: '',
+      agent_id: '',
+      tool: '',
+      cost_usd: 0,
+      reasons: [],
+      policy_ids: [],
+    });
+  });
+
+  it('turns absent or mistyped fields of an unknown topic into empty columns', () => {
+    const envelope = {
+      ...buildEnvelope('proposals', 'agent', { runId: 'r1' }, { jws: '' }, at),
+      data: { cost_usd: 'free', reasons: 'none' },
+    };
+    const row = rowOf('agent.usage', envelope);
+    expect(row).toMatchObject({
+      proposal_id: '',
+      decision: '',
+      outcome: '',
+      reasons: [],
+      policy_ids: [],
+      cost_usd: 0,
+      bundle_hash: '',
+    });
+  });
+});
+
+describe('toClickHouseDateTime', () => {
+  it('converts an offset time to UTC and drops the fraction', () => {
+    expect(toClickHouseDateTime('2024-05-01T14:00:00.999+02:00')).toBe('2024-05-01 12:00:00');
+  });
+
+  it('refuses text that is not a date-time', () => {
+    expect(() => toClickHouseDateTime('yesterday')).toThrow(RangeError);
+  });
+});

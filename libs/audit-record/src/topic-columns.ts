@@ -1,0 +1,60 @@
+import { topics } from '@airlock/contracts';
+import { numberField, stringField, stringListField, type EventData } from './envelope-fields';
+
+/** The columns whose meaning depends on the topic: what the gate decided, and why. */
+export interface DecisionColumns {
+  decision: string;
+  outcome: string;
+  reason_code: string;
+  reasons: string[];
+  policy_ids: string[];
+  bundle_hash: string;
+  cost_usd: number;
+}
+
+const emptyColumns: DecisionColumns = {
+  decision: '',
+  outcome: '',
+  reason_code: '',
+  reasons: [],
+  policy_ids: [],
+  bundle_hash: '',
+  cost_usd: 0,
+};
+
+export function columnsOfTopic(topic: string, data: EventData): DecisionColumns {
+  const common = { ...emptyColumns, bundle_hash: stringField(data, 'bundle_hash') };
+  switch (topic) {
+    case topics.accepted.name:
+      return { ...common, decision: 'accepted' };
+    case topics.policyDecisions.name:
+      return {
+        ...common,
+        decision: stringField(data, 'decision'),
+        reasons: stringListField(data, 'reasons'),
+        policy_ids: stringListField(data, 'policy_ids'),
+      };
+    case topics.approvalDecisions.name:
+      return { ...common, decision: stringField(data, 'decision') };
+    case topics.budgetReservations.name:
+      return { ...common, decision: 'reserved', cost_usd: numberField(data, 'reserved_cost_usd') };
+    case topics.actionsExecuted.name:
+      return { ...common, decision: 'executed', cost_usd: numberField(data, 'cost_usd') };
+    case topics.outcomes.name:
+      return outcomeColumns(common, data);
+    default:
+      return common;
+  }
+}
+
+function outcomeColumns(common: DecisionColumns, data: EventData): DecisionColumns {
+  const reason = stringField(data, 'reason');
+  return {
+    ...common,
+    outcome: stringField(data, 'outcome'),
+    reason_code: stringField(data, 'reason_code'),
+    reasons: reason === '' ? [] : [reason],
+    policy_ids: stringListField(data, 'policy_ids'),
+    cost_usd: numberField(data, 'cost_usd'),
+  };
+}

@@ -1,0 +1,15 @@
+export { BundleError } from './bundle-error';
+export { loadBundle, type Bundle } from './load-bundle';
+export { assembleLocalBundle, type LocalBundleOptions, type LocalBundlePaths } from './local-bundle-assembly';
+export {
+  attestingGates,
+  readJsonFile,
+  readServiceKeyring,
+  readSigningKey,
+  readStringMap,
+  type AttestingGate,
+  type Ed25519PrivateJwk,
+  type Ed25519PublicJwk,
+  type ServiceKeyring,
+  type SigningKey,
+} from './local-secret-files';

@@ -1,0 +1,109 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync, unlinkSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BundleError, loadBundle } from './index';
+
+const exampleBundleDir = join(__dirname, '../../../deploy/bundle');
+
+describe('loadBundle', () => {
+  let copyDir: string;
+  beforeEach(() => {
+    copyDir = join(mkdtempSync(join(tmpdir(), 'airlock-bundle-')), 'bundle');
+    cpSync(exampleBundleDir, copyDir, { recursive: true });
+  });
+  afterEach(() => rmSync(join(copyDir, '..'), { recursive: true, force: true }));
+
+  const editJson = (relativePath: string, edit: (value: any) => void) => {
+    const path = join(copyDir, relativePath);
+    const value = JSON.parse(readFileSync(path, 'utf8'));
+    edit(value);
+    writeFileSync(path, JSON.stringify(value));
+  };
+
+  it('loads the example bundle with its agents, tools, policies, budgets and approvers', () => {
+    const bundle = loadBundle(exampleBundleDir);
+    expect([...bundle.agents.keys()]).toEqual(['support-triage']);
+    expect([...bundle.tools.keys()].sort()).toEqual(['email.send', 'payments.refund', 'tickets.create']);
+    expect(Object.keys(bundle.policies)).toEqual(['support.cedar']);
+    expect(bundle.budgets.per_run.max_tool_calls).toBe(3);
+    expect(bundle.approvers.approvers.map((a) => a.id)).toEqual(['alice', 'bob']);
+  });
+
+  it('gives the same 64-hex content hash on every load, wherever the directory is', () => {
+    const first = loadBundle(exampleBundleDir).hash;
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadBundle(exampleBundleDir).hash).toBe(first);
+    expect(loadBundle(copyDir).hash).toBe(first);
+  });
+
+  it('changes the hash when any file changes, even one the loader does not read', () => {
+    const before = loadBundle(copyDir).hash;
+    writeFileSync(join(copyDir, 'README.md'), 'notes\n');
+    const withReadme = loadBundle(copyDir).hash;
+    writeFileSync(
+      join(copyDir, 'policies/support.cedar'),
+      readFileSync(join(copyDir, 'policies/support.cedar'), 'utf8') + '\n',
+    );
+    expect(new Set([before, withReadme, loadBundle(copyDir).hash]).size).toBe(3);
+  });
+
+  it('rejects a tool with a negative cost, naming the file and the field', () => {
+    editJson('tools/payments.refund.json', (tool) => (tool.cost.per_call_usd = -1));
+    expect(() => loadBundle(copyDir)).toThrow(
+      new BundleError('tools/payments.refund.json: /cost/per_call_usd must be >= 0'),
+    );
+  });
+
+  it('rejects a tool file that is not JSON, naming the file', () => {
+    writeFileSync(join(copyDir, 'tools/email.send.json'), '{ nope');
+    expect(() => loadBundle(copyDir)).toThrow(/^tools\/email\.send\.json: is not valid JSON/);
+  });
+
+  it('rejects a tool whose arguments schema is not a JSON Schema', () => {
+    editJson('tools/email.send.json', (tool) => (tool.arguments_schema = { type: 'text' }));
+    expect(() => loadBundle(copyDir)).toThrow(
+      /^tools\/email\.send\.json: \/arguments_schema is not a valid JSON Schema/,
+    );
+  });
+
+  it('rejects a tool file named after another tool', () => {
+    editJson('tools/email.send.json', (tool) => (tool.name = 'email.blast'));
+    expect(() => loadBundle(copyDir)).toThrow(
+      'tools/email.send.json: name is "email.blast", so the file must be named tools/email.blast.json',
+    );
+  });
+
+  it('rejects a key id used by two agents', () => {
+    const key = { kty: 'OKP', crv: 'Ed25519', x: 'abc', kid: 'shared-1' };
+    editJson('agents/support-triage.json', (agent) => (agent.public_keys = [key]));
+    writeFileSync(
+      join(copyDir, 'agents/other.json'),
+      JSON.stringify({ id: 'other', owner: 'bob', public_keys: [key] }),
+    );
+    expect(() => loadBundle(copyDir)).toThrow(
+      'agents/support-triage.json: key id "shared-1" is already used by agent "other"',
+    );
+  });
+
+  it('rejects an agent whose owner is not an approver', () => {
+    editJson('agents/support-triage.json', (agent) => (agent.owner = 'mallory'));
+    expect(() => loadBundle(copyDir)).toThrow(
+      'agents/support-triage.json: owner "mallory" is not an approver in approvers.json',
+    );
+  });
+
+  it('rejects an approver id listed twice', () => {
+    editJson('approvers.json', (registry) => registry.approvers.push({ ...registry.approvers[0] }));
+    expect(() => loadBundle(copyDir)).toThrow('approvers.json: approver id "alice" appears twice');
+  });
+
+  it('rejects a bundle without policy files', () => {
+    unlinkSync(join(copyDir, 'policies/support.cedar'));
+    expect(() => loadBundle(copyDir)).toThrow(/^policies\/: the bundle has no \*\.cedar file/);
+  });
+
+  it('rejects a bundle without budgets.json', () => {
+    unlinkSync(join(copyDir, 'budgets.json'));
+    expect(() => loadBundle(copyDir)).toThrow('budgets.json: is missing from the bundle');
+  });
+});

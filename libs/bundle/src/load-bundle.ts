@@ -1,0 +1,142 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AgentRecord, ApproverRegistry, BudgetLimits, ToolDefinition } from '@airlock/contracts';
+import { BundleError } from './bundle-error';
+import { hashBundleFiles, listBundleFiles, type BundleFile } from './bundle-content-hash';
+import { checkArgumentsSchema, parseBundleJson } from './bundle-schemas';
+
+/** A validated bundle directory: what every gate decides by, versioned by its content hash. */
+export interface Bundle {
+  /** SHA-256 (hex) over every file of the directory; stamped on every decision. */
+  hash: string;
+  dir: string;
+  agents: ReadonlyMap<string, AgentRecord>;
+  tools: ReadonlyMap<string, ToolDefinition>;
+  /** Cedar policy text keyed by file name, e.g. `support.cedar`. */
+  policies: Record<string, string>;
+  budgets: BudgetLimits;
+  approvers: ApproverRegistry;
+}
+
+/** Reads and validates a bundle directory; throws BundleError naming the first bad file. */
+export function loadBundle(dir: string): Bundle {
+  const absoluteDir = resolve(dir);
+  if (!existsSync(absoluteDir) || !statSync(absoluteDir).isDirectory()) {
+    throw new BundleError(`${absoluteDir}: the bundle directory does not exist`);
+  }
+  const files = listBundleFiles(absoluteDir);
+  const approvers = readApprovers(files);
+  const agents = readAgents(files, approvers);
+  return {
+    hash: hashBundleFiles(files),
+    dir: absoluteDir,
+    agents,
+    tools: readTools(files),
+    policies: readPolicies(files),
+    budgets: parseBundleJson(
+      'budgets.json',
+      requireFile(files, 'budgets.json'),
+      'budgets',
+    ),
+    approvers,
+  };
+}
+
+function requireFile(files: readonly BundleFile[], relativePath: string): Buffer {
+  const file = files.find((candidate) => candidate.relativePath === relativePath);
+  if (!file) {
+    throw new BundleError(`${relativePath}: is missing from the bundle`);
+  }
+  return file.content;
+}
+
+/** Files directly inside `folder/` with the given extension; nested folders are not part of the format. */
+function filesIn(files: readonly BundleFile[], folder: string, extension: string): BundleFile[] {
+  return files.filter((file) => {
+    const rest = file.relativePath.slice(folder.length + 1);
+    return file.relativePath.startsWith(`${folder}/`) && !rest.includes('/') && rest.endsWith(extension);
+  });
+}
+
+function readApprovers(files: readonly BundleFile[]): ApproverRegistry {
+  const registry = parseBundleJson(
+    'approvers.json',
+    requireFile(files, 'approvers.json'),
+    'approvers',
+  );
+  rejectDuplicates(
+    'approvers.json',
+    'approver id',
+    registry.approvers.map((approver) => approver.id),
+  );
+  return registry;
+}
+
+function readAgents(files: readonly BundleFile[], approvers: ApproverRegistry): Map<string, AgentRecord> {
+  const agents = new Map<string, AgentRecord>();
+  const approverIds = new Set(approvers.approvers.map((approver) => approver.id));
+  const keyOwners = new Map<string, string>();
+  for (const file of filesIn(files, 'agents', '.json')) {
+    const agent = parseBundleJson(file.relativePath, file.content, 'agent');
+    expectFileName(file.relativePath, 'agents', agent.id, 'id');
+    if (agents.has(agent.id)) {
+      throw new BundleError(`${file.relativePath}: agent id "${agent.id}" is defined twice`);
+    }
+    if (!approverIds.has(agent.owner)) {
+      throw new BundleError(
+        `${file.relativePath}: owner "${agent.owner}" is not an approver in approvers.json`,
+      );
+    }
+    // Intake finds the verifying key by kid, so a kid must name exactly one key of one agent.
+    for (const key of agent.public_keys) {
+      const owner = keyOwners.get(key.kid);
+      if (owner !== undefined) {
+        throw new BundleError(
+          `${file.relativePath}: key id "${key.kid}" is already used by agent "${owner}"`,
+        );
+      }
+      keyOwners.set(key.kid, agent.id);
+    }
+    agents.set(agent.id, agent);
+  }
+  return agents;
+}
+
+function readTools(files: readonly BundleFile[]): Map<string, ToolDefinition> {
+  const tools = new Map<string, ToolDefinition>();
+  for (const file of filesIn(files, 'tools', '.json')) {
+    const tool = parseBundleJson(file.relativePath, file.content, 'tool');
+    expectFileName(file.relativePath, 'tools', tool.name, 'name');
+    checkArgumentsSchema(file.relativePath, tool.arguments_schema);
+    tools.set(tool.name, tool);
+  }
+  return tools;
+}
+
+function readPolicies(files: readonly BundleFile[]): Record<string, string> {
+  const policyFiles = filesIn(files, 'policies', '.cedar');
+  if (policyFiles.length === 0) {
+    throw new BundleError('policies/: the bundle has no *.cedar file, so nothing would ever be permitted');
+  }
+  return Object.fromEntries(
+    policyFiles.map((file) => [file.relativePath.slice('policies/'.length), file.content.toString('utf8')]),
+  );
+}
+
+/** A file named after something else is a review trap: the diff shows one name, the system uses another. */
+function expectFileName(relativePath: string, folder: string, value: string, field: string): void {
+  const expected = `${folder}/${value}.json`;
+  if (relativePath !== expected) {
+    throw new BundleError(`${relativePath}: ${field} is "${value}", so the file must be named ${expected}`);
+  }
+}
+
+function rejectDuplicates(relativePath: string, what: string, values: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) {
+      throw new BundleError(`${relativePath}: ${what} "${value}" appears twice`);
+    }
+    seen.add(value);
+  }
+}

@@ -1,0 +1,151 @@
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { AgentRecord, ApproverRegistry } from '@airlock/contracts';
+import { BundleError } from './bundle-error';
+import { loadBundle, type Bundle } from './load-bundle';
+import {
+  attestingGates,
+  ensureSecretDir,
+  toPublicJwk,
+  writeSecretFile,
+  type AttestingGate,
+  type ServiceKeyring,
+} from './local-secret-files';
+import {
+  ensureDestinationsFile,
+  ensureSigningKey,
+  ensureTokenFile,
+  sha256Hex,
+} from './local-secret-generation';
+
+export interface LocalBundleOptions {
+  /** The committed bundle, whose agents have no keys and approvers no token hashes. */
+  sourceDir: string;
+  /** Where the runnable bundle goes; its previous content is replaced. */
+  outDir: string;
+  /** Where generated secrets live (git-ignored); existing ones are reused. */
+  secretsDir: string;
+}
+
+export interface LocalBundlePaths {
+  bundleDir: string;
+  secretsDir: string;
+  agentKeyFiles: Record<string, string>;
+  approverTokensFile: string;
+  serviceKeyFiles: Record<AttestingGate, string>;
+  keyringFile: string;
+  toolCredentialsFile: string;
+  destinationsFile: string;
+}
+
+/**
+ * Turns the committed example bundle into a runnable one for local development and tests:
+ * generates (once) the keys and tokens a real deployment would provision, writes their public
+ * halves and hashes into a copy of the bundle, and leaves the private halves in `secretsDir`.
+ */
+export async function assembleLocalBundle(opts: LocalBundleOptions): Promise<LocalBundlePaths> {
+  const sourceDir = resolve(opts.sourceDir);
+  const bundleDir = resolve(opts.outDir);
+  const secretsDir = resolve(opts.secretsDir);
+  refuseOverlaps(sourceDir, bundleDir, secretsDir);
+  const source = loadBundle(sourceDir);
+  for (const dir of [secretsDir, join(secretsDir, 'agents'), join(secretsDir, 'services')]) {
+    ensureSecretDir(dir);
+  }
+  rmSync(bundleDir, { recursive: true, force: true });
+  cpSync(sourceDir, bundleDir, { recursive: true });
+
+  const agentKeyFiles = provisionAgentKeys(source, bundleDir, secretsDir);
+  const approverTokensFile = join(secretsDir, 'approver-tokens.json');
+  provisionApproverTokens(source.approvers, bundleDir, approverTokensFile);
+  const keyringFile = join(secretsDir, 'service-keyring.json');
+  const serviceKeyFiles = provisionServiceKeys(secretsDir, keyringFile);
+  const toolCredentialsFile = join(secretsDir, 'tool-credentials.json');
+  const pairs = [...source.agents.keys()].flatMap((agent) =>
+    [...source.tools.keys()].map((tool) => `${agent}/${tool}`),
+  );
+  ensureTokenFile(toolCredentialsFile, 'tool credentials', pairs);
+  const destinationsFile = join(secretsDir, 'destinations.json');
+  ensureDestinationsFile(destinationsFile);
+
+  loadBundle(bundleDir); // what we wrote must load, or the services would fail later and less clearly
+  return {
+    bundleDir,
+    secretsDir,
+    agentKeyFiles,
+    approverTokensFile,
+    serviceKeyFiles,
+    keyringFile,
+    toolCredentialsFile,
+    destinationsFile,
+  };
+}
+
+/**
+ * Replacing outDir deletes it first: if it held or sat inside the source, or held the secrets,
+ * that would delete them; secrets inside the source would be copied into the bundle.
+ */
+function refuseOverlaps(sourceDir: string, outDir: string, secretsDir: string): void {
+  if (isSameOrInside(sourceDir, outDir) || isSameOrInside(outDir, sourceDir)) {
+    throw new BundleError(
+      `${outDir}: the output directory must not contain or be inside the source bundle ${sourceDir}`,
+    );
+  }
+  if (
+    isSameOrInside(secretsDir, outDir) ||
+    isSameOrInside(outDir, secretsDir) ||
+    isSameOrInside(sourceDir, secretsDir)
+  ) {
+    throw new BundleError(
+      `${secretsDir}: the secrets directory must be outside the source and output bundles`,
+    );
+  }
+}
+
+function isSameOrInside(parent: string, child: string): boolean {
+  const path = relative(parent, child);
+  return path === '' || (path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path));
+}
+
+function provisionAgentKeys(source: Bundle, bundleDir: string, secretsDir: string): Record<string, string> {
+  const keyFiles: Record<string, string> = {};
+  for (const agent of source.agents.values()) {
+    // Agents that already list keys are provisioned elsewhere; only the keyless ones get local keys.
+    if (agent.public_keys.length > 0) continue;
+    const keyFile = join(secretsDir, 'agents', `${agent.id}.private.jwk.json`);
+    const privateJwk = ensureSigningKey(keyFile, `${agent.id}-1`);
+    const record: AgentRecord = { ...agent, public_keys: [toPublicJwk(privateJwk)] };
+    writeBundleJson(join(bundleDir, 'agents', `${agent.id}.json`), record);
+    keyFiles[agent.id] = keyFile;
+  }
+  return keyFiles;
+}
+
+function provisionApproverTokens(registry: ApproverRegistry, bundleDir: string, tokensFile: string): void {
+  const needingTokens = registry.approvers
+    .filter((approver) => approver.token_sha256 === '')
+    .map((a) => a.id);
+  const tokens = ensureTokenFile(tokensFile, 'approver tokens', needingTokens);
+  const approvers = registry.approvers.map((approver) =>
+    tokens[approver.id] === undefined
+      ? approver
+      : { ...approver, token_sha256: sha256Hex(tokens[approver.id]) },
+  );
+  writeBundleJson(join(bundleDir, 'approvers.json'), { ...registry, approvers });
+}
+
+function provisionServiceKeys(secretsDir: string, keyringFile: string): Record<AttestingGate, string> {
+  const keyFiles = {} as Record<AttestingGate, string>;
+  const keyring: ServiceKeyring = {};
+  for (const gate of attestingGates) {
+    keyFiles[gate] = join(secretsDir, 'services', `${gate}.private.jwk.json`);
+    const publicJwk = toPublicJwk(ensureSigningKey(keyFiles[gate], `${gate}-1`));
+    keyring[publicJwk.kid] = { gate, jwk: publicJwk };
+  }
+  writeSecretFile(keyringFile, keyring);
+  return keyFiles;
+}
+
+function writeBundleJson(path: string, value: unknown): void {
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}

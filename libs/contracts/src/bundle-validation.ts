@@ -1,0 +1,36 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import agentSchema from '../../../schemas/bundle/agent.schema.json';
+import toolSchema from '../../../schemas/bundle/tool.schema.json';
+import budgetsSchema from '../../../schemas/bundle/budgets.schema.json';
+import approversSchema from '../../../schemas/bundle/approvers.schema.json';
+import type { AgentRecord, ApproverRegistry, BudgetLimits, ToolDefinition } from './generated/events';
+import { describeSchemaErrors, type ValidationResult } from './payload-validation';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+
+interface BundleFileKinds {
+  agent: AgentRecord;
+  tool: ToolDefinition;
+  budgets: BudgetLimits;
+  approvers: ApproverRegistry;
+}
+
+const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
+  agent: ajv.compile(agentSchema),
+  tool: ajv.compile(toolSchema),
+  budgets: ajv.compile(budgetsSchema),
+  approvers: ajv.compile(approversSchema),
+};
+
+/** Checks one bundle file against its schema in schemas/bundle. */
+export function validateBundleFile<K extends keyof BundleFileKinds>(
+  kind: K,
+  value: unknown,
+): ValidationResult<BundleFileKinds[K]> {
+  const validate = validators[kind];
+  return validate(value)
+    ? { ok: true, value: value as BundleFileKinds[K] }
+    : { ok: false, errors: describeSchemaErrors(validate.errors) };
+}

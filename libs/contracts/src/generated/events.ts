@@ -1,0 +1,353 @@
+/* Generated from schemas/ by `npm run contracts:generate`. Do not edit. */
+
+/**
+ * Compact JWS strings, one per gate passed so far, each signed by that gate's key and bound to the proposal hash.
+ *
+ * @maxItems 8
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "Attestations".
+ */
+export type Attestations = string[];
+
+export interface AirlockEvents {
+  'events/agent.proposals'?: ProposalSubmission;
+  'events/airlock.actions.executed'?: ActionExecuted;
+  'events/airlock.approvals.decisions'?: ApprovalDecision;
+  'events/airlock.budget.reservations'?: BudgetReservation;
+  'events/airlock.dlq'?: DeadLetter;
+  'events/airlock.policy.decisions'?: PolicyDecision;
+  'events/airlock.proposals.accepted'?: ProposalAccepted;
+  'events/airlock.proposals.outcomes'?: ProposalOutcome;
+  'events/cloudevent-envelope'?: CloudEventEnvelope;
+  'events/definitions'?: Definitions;
+  'bundle/agent'?: AgentRecord;
+  'bundle/approvers'?: ApproverRegistry;
+  'bundle/budgets'?: BudgetLimits;
+  'bundle/tool'?: ToolDefinition;
+}
+/**
+ * Topic agent.proposals, type airlock.proposal.submitted. The agent's proposal as a compact JWS (EdDSA, kid = the agent key id) whose payload is a Proposal.
+ */
+export interface ProposalSubmission {
+  jws: string;
+}
+/**
+ * Topic airlock.actions.executed, type airlock.action.executed: the side effect happened. This is what downstream systems consume.
+ */
+export interface ActionExecuted {
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  proposal_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  run_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  agent_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  tool: string;
+  idempotency_key: string;
+  status_code: number;
+  /**
+   * The tool's response body (JSON, or text when not JSON), with the tool's sensitive fields redacted.
+   */
+  response?: {} | unknown[] | string | number | boolean | null;
+  cost_usd: number;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Sha256Hex".
+   */
+  bundle_hash: string;
+}
+/**
+ * Topic airlock.approvals.decisions, type airlock.approval.decided: a human's answer to a proposal that policy sent for approval.
+ */
+export interface ApprovalDecision {
+  proposal: Proposal;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Sha256Hex".
+   */
+  proposal_hash: string;
+  attestations: Attestations;
+  decision: 'approved' | 'denied' | 'expired';
+  approver_id?: string;
+  comment?: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Sha256Hex".
+   */
+  bundle_hash: string;
+}
+/**
+ * What an agent asks Airlock to do: the payload of the agent's JWS.
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "Proposal".
+ */
+export interface Proposal {
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  proposal_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  run_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  agent_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  tool: string;
+  /**
+   * The tool's arguments, checked against the tool's JSON Schema by policy.
+   */
+  arguments: {
+    [k: string]: unknown;
+  };
+  issued_at: string;
+  workflow?: string;
+}
+/**
+ * Topic airlock.budget.reservations, type airlock.budget.reserved: budget set aside the cost of this proposal within the run's caps.
+ */
+export interface BudgetReservation {
+  proposal: Proposal;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Sha256Hex".
+   */
+  proposal_hash: string;
+  attestations: Attestations;
+  reserved_cost_usd: number;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Sha256Hex".
+   */
+  bundle_hash: string;
+}
+/**
+ * Topic airlock.dlq, type airlock.dlq.dead_letter: a message a service could not parse, kept with the reason so nothing is lost.
+ */
+export interface DeadLetter {
+  source_topic: string;
+  partition: number;
+  offset: string;
+  key?: string | null;
+  consumer: string;
+  error: string;
+  /**
+   * The message value as received (base64 when not UTF-8), truncated to 64 KiB.
+   */
+  raw_value: string;
+  raw_truncated?: boolean;
+}
+/**
+ * Topic airlock.policy.decisions, type airlock.policy.decided: what the bundle's policies say about an accepted proposal.
+ */
+export interface PolicyDecision {
+  proposal: Proposal;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Sha256Hex".
+   */
+  proposal_hash: string;
+  attestations: Attestations;
+  decision: 'allow' | 'deny' | 'approval_required';
+  policy_ids: string[];
+  reasons: string[];
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Sha256Hex".
+   */
+  bundle_hash: string;
+}
+/**
+ * Topic airlock.proposals.accepted, type airlock.proposal.accepted: intake verified the agent's signature, the schema, the size and that the proposal id is new.
+ */
+export interface ProposalAccepted {
+  proposal: Proposal;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Sha256Hex".
+   */
+  proposal_hash: string;
+  attestations: Attestations;
+  /**
+   * CloudEvent id of the agent's submission.
+   */
+  submission_id: string;
+}
+/**
+ * Topic airlock.proposals.outcomes, type airlock.proposal.outcome: the one terminal outcome of a proposal (or of a submission intake refused).
+ */
+export interface ProposalOutcome {
+  proposal_id: string;
+  run_id: string;
+  agent_id?: string;
+  tool?: string;
+  /**
+   * Set on rejections: the CloudEvent id of the refused submission.
+   */
+  submission_id?: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "OutcomeKind".
+   */
+  outcome:
+    | 'rejected'
+    | 'denied'
+    | 'approval_denied'
+    | 'approval_expired'
+    | 'over_budget'
+    | 'halted'
+    | 'executed'
+    | 'failed'
+    | 'unknown';
+  reason_code: string;
+  /**
+   * One human sentence.
+   */
+  reason: string;
+  decided_by: 'intake' | 'policy' | 'approval' | 'budget' | 'executor';
+  policy_ids?: string[];
+  approver_id?: string;
+  bundle_hash?: string;
+  cost_usd?: number;
+}
+/**
+ * CloudEvents 1.0 structured-mode JSON envelope carried by every Airlock topic. The Kafka key is runid; the W3C traceparent travels as a Kafka header.
+ */
+export interface CloudEventEnvelope {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  datacontenttype: 'application/json';
+  subject?: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  runid: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  proposalid?: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  agentid?: string;
+  data: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * Shapes shared by several event payloads.
+ */
+export interface Definitions {
+  [k: string]: unknown;
+}
+/**
+ * bundle/agents/<id>.json: an agent's identity, owner and the public keys its proposals are signed with.
+ */
+export interface AgentRecord {
+  id: string;
+  /**
+   * Approver id of the human accountable for this agent; they may not approve its proposals.
+   */
+  owner: string;
+  /**
+   * Cedar parent entity Team::"<team>" of the agent.
+   */
+  team?: string;
+  description?: string;
+  /**
+   * Ed25519 public keys as JWK (kty OKP, crv Ed25519) with a kid each; several during a rotation.
+   */
+  public_keys: {
+    kty: 'OKP';
+    crv: 'Ed25519';
+    x: string;
+    kid: string;
+  }[];
+}
+/**
+ * bundle/approvers.json: who may decide proposals that policy sends for approval.
+ */
+export interface ApproverRegistry {
+  approval_timeout_seconds: number;
+  approvers: {
+    id: string;
+    name: string;
+    /**
+     * SHA-256 (hex) of the approver's bearer token; the token itself is never stored here.
+     */
+    token_sha256: string;
+  }[];
+}
+/**
+ * bundle/budgets.json: the caps budget enforces.
+ */
+export interface BudgetLimits {
+  per_run: {
+    max_tool_calls: number;
+    max_spend_usd: number;
+  };
+}
+/**
+ * bundle/tools/<name>.json: one tool an agent may propose to call.
+ */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  risk: 'read' | 'write';
+  /**
+   * Whether a retried call with the same idempotency key is safe; false means an attempt with an unknown result goes to a human.
+   */
+  idempotent: boolean;
+  /**
+   * JSON Schema (draft-07) of the proposal's arguments.
+   */
+  arguments_schema: {};
+  cost: {
+    per_call_usd: number;
+  };
+  adapter: {
+    type: 'http';
+    /**
+     * Name of the destination whose base URL the executor's configuration holds.
+     */
+    destination: string;
+    method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    path: string;
+  };
+  /**
+   * @minItems 1
+   */
+  allowed_hosts: string[];
+  /**
+   * Argument and response fields redacted before anything is stored for the long term.
+   */
+  sensitive_fields: string[];
+}

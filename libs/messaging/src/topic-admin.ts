@@ -1,0 +1,32 @@
+import { Kafka } from 'kafkajs';
+import { topicKeys } from '@airlock/contracts';
+import { kafkaClientConfig } from './kafka-transport';
+import { topicName } from './namespaced-names';
+
+const defaultPartitions = 3;
+
+/**
+ * Creates every Airlock topic that does not exist yet. Each service runs this at start-up, so no
+ * topic is ever made by hand and auto-creation can stay off on the broker.
+ */
+export async function ensureTopics(brokers: string[], service: string): Promise<void> {
+  const admin = new Kafka(kafkaClientConfig({ brokers, service: `${service}-admin` })).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const partitions = Number(process.env['AIRLOCK_TOPIC_PARTITIONS'] ?? defaultPartitions);
+    const replicationFactor = Number(process.env['AIRLOCK_TOPIC_REPLICATION'] ?? 1);
+    const missing = topicKeys.map((key) => topicName(key)).filter((name) => !existing.has(name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
+      });
+    }
+  } catch (error) {
+    // Two services starting together may both try to create a topic; the loser sees it exists.
+    if (!String(error).includes('already exists')) throw error;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,8 @@
+export {
+  createPolicyEngine,
+  type PolicyEngine,
+  type PolicyEngineInput,
+  type PolicyVerdict,
+} from './policy-engine';
+export { PolicyLoadError, type PolicySources } from './policy-set-loading';
+export { estimateCostUsd } from './cost-estimate';

@@ -1,0 +1,242 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentRecord, Proposal, ToolDefinition } from '@airlock/contracts';
+import { createPolicyEngine, PolicyLoadError, type PolicySources } from './index';
+
+const bundleDir = join(__dirname, '../../../deploy/bundle');
+
+function readBundlePolicies(): PolicySources {
+  const dir = join(bundleDir, 'policies');
+  return Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+}
+
+function readBundleTools(): Map<string, ToolDefinition> {
+  const dir = join(bundleDir, 'tools');
+  const tools = readdirSync(dir).map(
+    (name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as ToolDefinition,
+  );
+  return new Map(tools.map((tool) => [tool.name, tool]));
+}
+
+const supportAgent: AgentRecord = { id: 'support-triage', owner: 'alice', team: 'support', public_keys: [] };
+const loneAgent: AgentRecord = { id: 'freelancer', owner: 'alice', public_keys: [] };
+
+function proposal(tool: string, args: Record<string, unknown>): Proposal {
+  return {
+    proposal_id: 'p-1',
+    run_id: 'run-1',
+    agent_id: 'support-triage',
+    tool,
+    arguments: args,
+    issued_at: '2025-01-01T00:00:00Z',
+  };
+}
+
+const refund = (amount_cents: unknown) =>
+  proposal('payments.refund', { charge_id: 'ch_123', amount_cents, reason: 'damaged item' });
+
+describe('policy engine on the example bundle', () => {
+  const engine = createPolicyEngine({ policies: readBundlePolicies(), tools: readBundleTools() });
+
+  it('allows a support agent to open a ticket, citing the permitting policy', () => {
+    const verdict = engine.decide(
+      proposal('tickets.create', { title: 'Broken order', priority: 'high' }),
+      supportAgent,
+    );
+    expect(verdict).toEqual(
+      expect.objectContaining({ decision: 'allow', policy_ids: ['support-may-open-tickets'] }),
+    );
+    expect(verdict.reason_code).toBeUndefined();
+  });
+
+  it('sends a refund up to the ceiling for approval', () => {
+    const verdict = engine.decide(refund(50000), supportAgent);
+    expect(verdict.decision).toBe('approval_required');
+    expect(verdict.policy_ids).toEqual(['support-refunds-need-approval']);
+  });
+
+  it('denies a refund above the ceiling with the forbidding policy id', () => {
+    const verdict = engine.decide(refund(50001), supportAgent);
+    expect(verdict).toEqual(
+      expect.objectContaining({
+        decision: 'deny',
+        reason_code: 'policy_denied',
+        policy_ids: ['refund-ceiling'],
+      }),
+    );
+  });
+
+  it('denies a support agent sending email with the forbidding policy id', () => {
+    const verdict = engine.decide(
+      proposal('email.send', { to: 'c@example.com', subject: 'hi', body: 'x' }),
+      supportAgent,
+    );
+    expect(verdict).toEqual(
+      expect.objectContaining({
+        reason_code: 'policy_denied',
+        policy_ids: ['support-never-emails-customers'],
+      }),
+    );
+  });
+
+  it('denies an agent without a team because no policy permits it', () => {
+    const verdict = engine.decide(proposal('tickets.create', { title: 'x', priority: 'low' }), loneAgent);
+    expect(verdict).toEqual({
+      decision: 'deny',
+      reason_code: 'no_policy_permits',
+      policy_ids: [],
+      reasons: ['no policy permits this agent to call tickets.create'],
+    });
+  });
+
+  it('denies a tool that is not in the bundle', () => {
+    const verdict = engine.decide(proposal('db.drop', {}), supportAgent);
+    expect(verdict).toEqual(
+      expect.objectContaining({
+        reason_code: 'unknown_tool',
+        reasons: ['tool db.drop is not in the bundle'],
+      }),
+    );
+  });
+
+  it('denies arguments missing a required field, naming the field', () => {
+    const verdict = engine.decide(
+      proposal('payments.refund', { charge_id: 'ch_1', reason: 'r' }),
+      supportAgent,
+    );
+    expect(verdict.reason_code).toBe('invalid_arguments');
+    expect(verdict.reasons.join(' ')).toContain('amount_cents');
+  });
+
+  it('denies arguments with an unexpected field, naming the field', () => {
+    const verdict = engine.decide(
+      proposal('tickets.create', { title: 't', priority: 'low', cc: 'boss' }),
+      supportAgent,
+    );
+    expect(verdict.reason_code).toBe('invalid_arguments');
+    expect(verdict.reasons.join(' ')).toContain('"cc"');
+  });
+
+  it('denies arguments of the wrong type before Cedar sees them', () => {
+    const verdict = engine.decide(refund('50000'), supportAgent);
+    expect(verdict.reason_code).toBe('invalid_arguments');
+    expect(verdict.reasons).toContain('arguments/amount_cents must be integer');
+  });
+
+  it('reports every argument problem at once', () => {
+    const verdict = engine.decide(
+      proposal('payments.refund', { charge_id: 'nope', amount_cents: 0 }),
+      supportAgent,
+    );
+    expect(verdict.reasons).toHaveLength(3);
+  });
+});
+
+describe('policy engine evaluation edge cases', () => {
+  const looseTool: ToolDefinition = {
+    name: 'notes.add',
+    description: 'Add a note.',
+    risk: 'write',
+    idempotent: true,
+    arguments_schema: { type: 'object' },
+    cost: { per_call_usd: 0 },
+    adapter: { type: 'http', destination: 'notes', method: 'POST', path: '/notes' },
+    allowed_hosts: ['localhost'],
+    sensitive_fields: [],
+  };
+  const policies = {
+    'notes.cedar': `
+      @id("anyone-may-add-notes")
+      permit (principal, action == Action::"notes.add", resource);
+      @id("no-huge-notes")
+      forbid (principal, action == Action::"notes.add", resource) when { context.arguments.size > 10 };
+      @id("only-in-triage-workflow")
+      forbid (principal, action == Action::"notes.add", resource) when { context has workflow && context.workflow == "billing" };`,
+  };
+  const engine = createPolicyEngine({ policies, tools: new Map([[looseTool.name, looseTool]]) });
+
+  it('denies instead of allowing when a forbid policy errors', () => {
+    const verdict = engine.decide(proposal('notes.add', { size: 'large' }), loneAgent);
+    expect(verdict).toEqual(
+      expect.objectContaining({ reason_code: 'policy_evaluation_error', policy_ids: ['no-huge-notes'] }),
+    );
+  });
+
+  it('denies with an evaluation error when a policy reads context.workflow that the proposal lacks', () => {
+    const careless = {
+      'w.cedar':
+        '@id("billing-only") permit (principal, action, resource) when { context.workflow == "billing" };',
+    };
+    const strict = createPolicyEngine({ policies: careless, tools: new Map([[looseTool.name, looseTool]]) });
+    const verdict = strict.decide(proposal('notes.add', { size: 1 }), loneAgent);
+    expect(verdict).toEqual(
+      expect.objectContaining({ reason_code: 'policy_evaluation_error', policy_ids: ['billing-only'] }),
+    );
+  });
+
+  it('denies with an evaluation error when arguments hold a value Cedar cannot represent', () => {
+    const verdict = engine.decide(proposal('notes.add', { size: 1.5 }), loneAgent);
+    expect(verdict.reason_code).toBe('policy_evaluation_error');
+  });
+
+  it('refuses arguments that would be read as a Cedar entity reference', () => {
+    const smuggled = { owner: { __entity: { type: 'Team', id: 'support' } }, size: 1 };
+    const verdict = engine.decide(proposal('notes.add', smuggled), loneAgent);
+    expect(verdict.reason_code).toBe('invalid_arguments');
+    expect(verdict.reasons).toEqual(['arguments/owner uses the reserved key "__entity"']);
+  });
+
+  it('passes the proposal workflow to policies as context.workflow', () => {
+    const inBilling = { ...proposal('notes.add', { size: 1 }), workflow: 'billing' };
+    expect(engine.decide(inBilling, loneAgent).policy_ids).toEqual(['only-in-triage-workflow']);
+    expect(engine.decide(proposal('notes.add', { size: 1 }), loneAgent).decision).toBe('allow');
+  });
+
+  it('keeps two engines with different policies apart', () => {
+    const denyAll = { 'deny.cedar': '@id("nothing") forbid (principal, action, resource);' };
+    const other = createPolicyEngine({ policies: denyAll, tools: new Map([[looseTool.name, looseTool]]) });
+    expect(other.decide(proposal('notes.add', { size: 1 }), loneAgent).policy_ids).toEqual(['nothing']);
+    expect(engine.decide(proposal('notes.add', { size: 1 }), loneAgent).decision).toBe('allow');
+  });
+});
+
+describe('policy loading', () => {
+  const tools = new Map<string, ToolDefinition>();
+  const load = (policies: PolicySources) => () => createPolicyEngine({ policies, tools });
+
+  it('rejects a policy file that does not parse, naming the file and the position', () => {
+    const broken = { 'broken.cedar': '@id("a")\npermit (principal, action, resource) when { context.x ' };
+    expect(load(broken)).toThrow(PolicyLoadError);
+    expect(load(broken)).toThrow(/^broken\.cedar: .*line 2/);
+  });
+
+  it('rejects a policy without an @id annotation', () => {
+    expect(load({ 'anon.cedar': 'permit (principal, action, resource);' })).toThrow(
+      /anon\.cedar: .*has no @id/,
+    );
+  });
+
+  it('rejects an @id used twice, naming both files', () => {
+    const twice = {
+      'a.cedar': '@id("same") permit (principal, action, resource);',
+      'b.cedar': '@id("same") forbid (principal, action, resource);',
+    };
+    expect(load(twice)).toThrow('b.cedar: policy id "same" is already used in a.cedar');
+  });
+
+  it('rejects an @approval value it does not understand', () => {
+    const typo = { 't.cedar': '@id("x") @approval("requried") permit (principal, action, resource);' };
+    expect(load(typo)).toThrow(/t\.cedar: policy "x" has @approval\("requried"\)/);
+  });
+
+  it('rejects an empty policy set', () => {
+    expect(load({ 'empty.cedar': '// nothing yet\n' })).toThrow(/no policies/);
+  });
+
+  it('rejects a tool whose arguments schema does not compile, naming the tool', () => {
+    const badTool = { name: 'x.y', arguments_schema: { type: 'nonsense' } } as unknown as ToolDefinition;
+    const create = () =>
+      createPolicyEngine({ policies: readBundlePolicies(), tools: new Map([[badTool.name, badTool]]) });
+    expect(create).toThrow(/tools\/x\.y\.json: arguments_schema does not compile/);
+  });
+});

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import {
+  preparsePolicySet,
+  statefulIsAuthorized,
+  type AuthorizationAnswer,
+  type Context,
+  type EntityJson,
+  type Response,
+} from '@cedar-policy/cedar-wasm/nodejs';
+import type { AgentRecord, Proposal, ReasonCode, ToolDefinition } from '@airlock/contracts';
+import { compileArgumentValidators, type ArgumentValidator } from './argument-validation';
+import {
+  describeCedarErrors,
+  loadPolicySet,
+  PolicyLoadError,
+  type PolicyFacts,
+  type PolicySources,
+} from './policy-set-loading';
+
+/** What policy says about one proposal. `reason_code` is set exactly when the decision is deny. */
+export type PolicyVerdict =
+  | {
+      decision: 'deny';
+      /** Ids (`@id`) of the policies that decided; empty when nothing permitted or input was refused. */
+      policy_ids: string[];
+      reason_code: ReasonCode;
+      reasons: string[];
+    }
+  | {
+      decision: 'allow' | 'approval_required';
+      policy_ids: string[];
+      reason_code?: undefined;
+      reasons: string[];
+    };
+
+export interface PolicyEngine {
+  decide(proposal: Proposal, agent: AgentRecord): PolicyVerdict;
+}
+
+export interface PolicyEngineInput {
+  policies: PolicySources;
+  tools: ReadonlyMap<string, ToolDefinition>;
+}
+
+/**
+ * Parses the policies and compiles the tool schemas once; `decide` is then a pure function of
+ * (proposal, agent). Throws PolicyLoadError for anything that would make decisions unreliable.
+ */
+export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
+  const { textById, factsById } = loadPolicySet(input.policies);
+  const validators = compileArgumentValidators(input.tools);
+  // Cedar caches preparsed sets per thread under this id; a fresh id per engine keeps a reloaded
+  // bundle from ever being evaluated against the previous one's policies.
+  const policySetId = `airlock-policies-${randomUUID()}`;
+  const preparsed = preparsePolicySet(policySetId, { staticPolicies: textById });
+  if (preparsed.type === 'failure') {
+    throw new PolicyLoadError(`the policy set does not load: ${describeCedarErrors(preparsed.errors)}`);
+  }
+  return {
+    decide: (proposal, agent) => decide({ policySetId, factsById, validators }, proposal, agent),
+  };
+}
+
+interface EngineState {
+  policySetId: string;
+  factsById: ReadonlyMap<string, PolicyFacts>;
+  validators: ReadonlyMap<string, ArgumentValidator>;
+}
+
+function decide(state: EngineState, proposal: Proposal, agent: AgentRecord): PolicyVerdict {
+  const validateArguments = state.validators.get(proposal.tool);
+  if (!validateArguments) {
+    return deny('unknown_tool', [`tool ${proposal.tool} is not in the bundle`]);
+  }
+  const argumentProblems = validateArguments(proposal.arguments);
+  if (argumentProblems.length > 0) {
+    return deny('invalid_arguments', argumentProblems);
+  }
+  const answer = authorize(state.policySetId, proposal, agent);
+  if (answer.type === 'failure') {
+    return deny('policy_evaluation_error', [
+      `Cedar could not evaluate the request: ${describeCedarErrors(answer.errors)}`,
+    ]);
+  }
+  return interpretResponse(state.factsById, proposal.tool, answer.response);
+}
+
+function authorize(policySetId: string, proposal: Proposal, agent: AgentRecord): AuthorizationAnswer {
+  const principal = { type: 'Agent', id: agent.id };
+  const parents = agent.team === undefined ? [] : [{ type: 'Team', id: agent.team }];
+  const entities: EntityJson[] = [{ uid: principal, attrs: {}, parents }];
+  const context: Context = { arguments: proposal.arguments as Context };
+  if (proposal.workflow !== undefined) {
+    context['workflow'] = proposal.workflow;
+  }
+  // No Cedar schema: each tool's context has its own shape, already checked by the tool's JSON
+  // Schema above. A Cedar schema would have to restate every tool's arguments a second time.
+  try {
+    return statefulIsAuthorized({
+      principal,
+      action: { type: 'Action', id: proposal.tool },
+      resource: { type: 'Tool', id: proposal.tool },
+      context,
+      entities,
+      preparsedPolicySetId: policySetId,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      type: 'failure',
+      errors: [{ message, help: null, code: null, url: null, severity: null }],
+      warnings: [],
+    };
+  }
+}
+
+function interpretResponse(
+  factsById: ReadonlyMap<string, PolicyFacts>,
+  tool: string,
+  response: Response,
+): PolicyVerdict {
+  const determining = response.diagnostics.reason
+    .map((id) => factsById.get(id))
+    .filter((facts): facts is PolicyFacts => facts !== undefined);
+  const forbids = determining.filter((facts) => facts.effect === 'forbid');
+  if (response.decision === 'deny' && forbids.length > 0) {
+    return deny(
+      'policy_denied',
+      forbids.map((facts) => `policy ${facts.id} forbids ${tool}`),
+      forbids.map((facts) => facts.id),
+    );
+  }
+  // Fail closed: Cedar skips a policy that errors, so an erroring forbid would otherwise let an
+  // allow through. Any evaluation error therefore denies, even when Cedar answered allow.
+  if (response.diagnostics.errors.length > 0) {
+    const { errors } = response.diagnostics;
+    return deny(
+      'policy_evaluation_error',
+      errors.map((e) => `policy ${e.policyId} could not be evaluated: ${e.error.message}`),
+      [...new Set(errors.map((e) => e.policyId))],
+    );
+  }
+  if (response.decision === 'deny') {
+    return deny('no_policy_permits', [`no policy permits this agent to call ${tool}`]);
+  }
+  return permit(determining, tool);
+}
+
+function permit(permits: PolicyFacts[], tool: string): PolicyVerdict {
+  const policy_ids = permits.map((facts) => facts.id);
+  const needingApproval = permits.filter((facts) => facts.approvalRequired);
+  if (needingApproval.length > 0) {
+    return {
+      decision: 'approval_required',
+      policy_ids,
+      reasons: needingApproval.map(
+        (facts) => `policy ${facts.id} permits ${tool} only with a human's approval`,
+      ),
+    };
+  }
+  return { decision: 'allow', policy_ids, reasons: policy_ids.map((id) => `policy ${id} permits ${tool}`) };
+}
+
+function deny(reason_code: ReasonCode, reasons: string[], policy_ids: string[] = []): PolicyVerdict {
+  return { decision: 'deny', policy_ids, reason_code, reasons };
+}

@@ -1,0 +1,2 @@
+export { verifySubmission, type SubmissionVerdict } from './submission-verification';
+export { signProposal, proposalJwsType } from './proposal-signing';

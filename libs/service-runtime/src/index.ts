@@ -1,0 +1,3 @@
+export * from './json-logger';
+export * from './service-config';
+export * from './service-bootstrap';

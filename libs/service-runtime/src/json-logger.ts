@@ -1,0 +1,45 @@
+import type { LoggerService } from '@nestjs/common';
+import { currentTraceId } from '@airlock/telemetry';
+
+export type LogFields = Record<string, unknown>;
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * One JSON object per line, always with the trace id of the active span, so that a log line, a
+ * span and a ClickHouse row join on the same keys. Handlers add run_id / proposal_id / agent_id.
+ */
+export class JsonLogger implements LoggerService {
+  constructor(
+    private readonly service: string,
+    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
+  ) {}
+
+  event(level: Level, message: string, fields: LogFields = {}): void {
+    const traceId = currentTraceId();
+    const line = {
+      time: new Date().toISOString(),
+      level,
+      service: this.service,
+      msg: message,
+      ...(traceId ? { trace_id: traceId } : {}),
+      ...fields,
+    };
+    this.write(`${JSON.stringify(line)}\n`);
+  }
+
+  log(message: unknown, context?: string): void {
+    this.event('info', String(message), context ? { context } : {});
+  }
+  error(message: unknown, trace?: string, context?: string): void {
+    this.event('error', String(message), { ...(context ? { context } : {}), ...(trace ? { stack: trace } : {}) });
+  }
+  warn(message: unknown, context?: string): void {
+    this.event('warn', String(message), context ? { context } : {});
+  }
+  debug(message: unknown, context?: string): void {
+    if (process.env['AIRLOCK_LOG_LEVEL'] === 'debug') this.event('debug', String(message), context ? { context } : {});
+  }
+  verbose(message: unknown, context?: string): void {
+    this.debug(message, context);
+  }
+}

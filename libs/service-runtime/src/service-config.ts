@@ -1,0 +1,54 @@
+import { plainToInstance } from 'class-transformer';
+import { IsNotEmpty, IsOptional, IsString, Matches, validateSync } from 'class-validator';
+
+export class ConfigError extends Error {}
+
+/** Settings every service needs. Each service extends this with its own. */
+export class BaseServiceConfig {
+  @IsString()
+  @IsNotEmpty({ message: 'AIRLOCK_KAFKA_BROKERS must list the Kafka bootstrap servers, e.g. 127.0.0.1:19092' })
+  AIRLOCK_KAFKA_BROKERS!: string;
+
+  /** Prefix for topics, consumer groups and store schemas, so several stacks (tests, demo) share one Kafka. */
+  @IsOptional()
+  @Matches(/^[a-z0-9_]{0,40}$/, { message: 'AIRLOCK_NAMESPACE may hold only a-z, 0-9 and _ (at most 40)' })
+  AIRLOCK_NAMESPACE?: string;
+
+  @IsString()
+  @IsNotEmpty({ message: 'AIRLOCK_BUNDLE_DIR must point at the policy bundle directory' })
+  AIRLOCK_BUNDLE_DIR!: string;
+
+  @IsString()
+  @IsNotEmpty({ message: 'AIRLOCK_SECRETS_DIR must point at the local secrets directory' })
+  AIRLOCK_SECRETS_DIR!: string;
+}
+
+/**
+ * Validates the environment at start-up; a misconfigured service refuses to start and says which
+ * variable is wrong instead of failing later on the first message.
+ */
+export function loadConfig<T extends object>(
+  configClass: new () => T,
+  env: NodeJS.ProcessEnv = process.env,
+): T {
+  const config = plainToInstance(configClass, { ...env }, { enableImplicitConversion: true });
+  const errors = validateSync(config, { whitelist: false });
+  if (errors.length > 0) {
+    const problems = errors.flatMap((error) =>
+      Object.values(error.constraints ?? {}).map((message) => `  - ${error.property}: ${message}`),
+    );
+    throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  return config;
+}
+
+export function brokersOf(config: BaseServiceConfig): string[] {
+  return config.AIRLOCK_KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter(Boolean);
+}
+
+/** Settings of a service that keeps durable state in PostgreSQL. */
+export class StatefulServiceConfig extends BaseServiceConfig {
+  @IsString()
+  @IsNotEmpty({ message: 'AIRLOCK_POSTGRES_URL must point at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/airlock' })
+  AIRLOCK_POSTGRES_URL!: string;
+}

@@ -1,0 +1,2 @@
+export * from './telemetry-sdk';
+export * from './kafka-trace-context';

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Producer } from 'kafkajs';
+import { Client } from 'pg';
+import { assembleLocalBundle, readSigningKey, readStringMap, type LocalBundlePaths } from '@airlock/bundle';
+import { ClickHouseHttp } from '@airlock/clickhouse';
+import { localInfra, repoRoot } from './local-infra';
+import { ServiceProcess } from './service-process';
+import { StandInApi } from './stand-in-api';
+import { EventWatcher, TestAgent, testKafka } from './kafka-test-clients';
+
+export const serviceNames = ['intake', 'policy', 'approval', 'budget', 'executor', 'audit'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/**
+ * All six services as real processes on the real local Kafka, PostgreSQL and ClickHouse, in a
+ * namespace of their own (topics, consumer groups, schemas, database), with a stand-in downstream API.
+ */
+export class AirlockStack {
+  readonly kafka = testKafka(localInfra.kafkaBrokers);
+  readonly standIn = new StandInApi();
+  readonly services = {} as Record<ServiceName, ServiceProcess>;
+  readonly watcher: EventWatcher;
+  readonly clickhouse: ClickHouseHttp;
+  approvalUrl = '';
+  private producer: Producer | undefined;
+
+  private constructor(
+    readonly namespace: string,
+    readonly dir: string,
+    readonly paths: LocalBundlePaths,
+  ) {
+    this.watcher = new EventWatcher(this.kafka, namespace, ['outcomes', 'dlq', 'actionsExecuted', 'policyDecisions']);
+    this.clickhouse = new ClickHouseHttp(localInfra.clickhouseUrl);
+  }
+
+  static async start(): Promise<AirlockStack> {
+    const namespace = `e2e_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    const dir = mkdtempSync(join(tmpdir(), `airlock-${namespace}-`));
+    const paths = await assembleLocalBundle({
+      sourceDir: join(repoRoot, 'deploy', 'bundle'),
+      outDir: join(dir, 'bundle'),
+      secretsDir: join(dir, 'secrets'),
+    });
+    const stack = new AirlockStack(namespace, dir, paths);
+    await stack.boot();
+    return stack;
+  }
+
+  get database(): string {
+    return `airlock_${this.namespace}`;
+  }
+
+  private async boot(): Promise<void> {
+    const baseUrl = await this.standIn.start();
+    writeFileSync(
+      this.paths.destinationsFile,
+      JSON.stringify({ helpdesk: baseUrl, payments: baseUrl, mailer: baseUrl }, null, 2),
+    );
+    const approvalPort = await freePort();
+    this.approvalUrl = `http://127.0.0.1:${approvalPort}`;
+    const env = {
+      AIRLOCK_KAFKA_BROKERS: localInfra.kafkaBrokers,
+      AIRLOCK_CLICKHOUSE_URL: localInfra.clickhouseUrl,
+      AIRLOCK_POSTGRES_URL: localInfra.postgresUrl,
+      AIRLOCK_NAMESPACE: this.namespace,
+      AIRLOCK_BUNDLE_DIR: this.paths.bundleDir,
+      AIRLOCK_SECRETS_DIR: this.paths.secretsDir,
+      AIRLOCK_APPROVAL_PORT: String(approvalPort),
+      AIRLOCK_APPROVAL_SWEEP_MS: '500',
+      AIRLOCK_TOOL_TIMEOUT_MS: '5000',
+    };
+    mkdirSync(join(this.dir, 'logs'), { recursive: true });
+    for (const name of serviceNames) {
+      this.services[name] = new ServiceProcess(name, env, join(this.dir, 'logs', `${name}.log`));
+    }
+    await Promise.all(serviceNames.map((name) => this.services[name].start()));
+    this.producer = this.kafka.producer();
+    await this.producer.connect();
+    await this.watcher.start();
+  }
+
+  agent(agentId = 'support-triage'): TestAgent {
+    if (!this.producer) throw new Error('stack is not started');
+    const key = readSigningKey(this.paths.agentKeyFiles[agentId] ?? '');
+    return new TestAgent(this.producer, this.namespace, agentId, key);
+  }
+
+  approverToken(approverId: string): string {
+    const token = readStringMap(this.paths.approverTokensFile, 'approver tokens')[approverId];
+    if (!token) throw new Error(`no token for approver ${approverId}`);
+    return token;
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher.stop();
+    await this.producer?.disconnect();
+    await Promise.all(serviceNames.map((name) => this.services[name]?.stop()));
+    await this.standIn.stop();
+    await this.dropStores();
+  }
+
+  /** Test namespaces leave nothing behind in the shared PostgreSQL and ClickHouse. */
+  private async dropStores(): Promise<void> {
+    const client = new Client({ connectionString: localInfra.postgresUrl });
+    await client.connect();
+    try {
+      for (const name of serviceNames) await client.query(`DROP SCHEMA IF EXISTS ${this.namespace}_${name} CASCADE`);
+    } finally {
+      await client.end();
+    }
+    await this.clickhouse.execute(`DROP DATABASE IF EXISTS ${this.database}`);
+  }
+}

@@ -1,0 +1,118 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { buildEnvelope, type Envelope, type Proposal, type TopicKey } from '@airlock/contracts';
+import type { SigningKey } from '@airlock/attestation';
+import { topicName } from '@airlock/messaging';
+import { signProposal } from '@airlock/proposal-verification';
+
+export function testKafka(brokers: string): Kafka {
+  return new Kafka({ clientId: `airlock-test-${randomUUID().slice(0, 8)}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+}
+
+/** What an agent does from its own code: sign a proposal with its key and publish it. */
+export class TestAgent {
+  constructor(
+    private readonly producer: Producer,
+    private readonly namespace: string,
+    readonly agentId: string,
+    private readonly key: SigningKey,
+  ) {}
+
+  proposal(runId: string, tool: string, args: Record<string, unknown>, overrides: Partial<Proposal> = {}): Proposal {
+    return {
+      proposal_id: `p-${randomUUID()}`,
+      run_id: runId,
+      agent_id: this.agentId,
+      tool,
+      arguments: args,
+      issued_at: new Date().toISOString(),
+      ...overrides,
+    };
+  }
+
+  async signedEnvelope(proposal: Proposal, key: SigningKey = this.key): Promise<Envelope<'proposals'>> {
+    const jws = await signProposal(proposal, key);
+    return buildEnvelope(
+      'proposals',
+      `agent/${proposal.agent_id}`,
+      { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id },
+      { jws },
+    );
+  }
+
+  async submit(proposal: Proposal, key?: SigningKey): Promise<Envelope<'proposals'>> {
+    const envelope = await this.signedEnvelope(proposal, key);
+    await this.sendEnvelope(envelope);
+    return envelope;
+  }
+
+  /** Like an instrumented agent, each submission starts its own trace, which Airlock continues. */
+  async sendEnvelope(envelope: Envelope<'proposals'>): Promise<void> {
+    const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    await this.sendRaw(envelope.runid, JSON.stringify(envelope), 'proposals', { traceparent });
+  }
+
+  async sendRaw(key: string, value: string | Buffer, topic: TopicKey = 'proposals', headers: Record<string, string> = {}): Promise<void> {
+    await this.producer.send({ topic: topicName(topic, this.namespace), messages: [{ key, value, headers }] });
+  }
+}
+
+export interface SeenEvent {
+  topic: TopicKey;
+  envelope: Envelope<TopicKey> & { data: Record<string, unknown> };
+  headers: Record<string, string>;
+}
+
+/** Reads Airlock's output topics from the beginning and lets tests wait for what they expect. */
+export class EventWatcher {
+  readonly seen: SeenEvent[] = [];
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly namespace: string,
+    private readonly watched: TopicKey[],
+  ) {}
+
+  async start(): Promise<void> {
+    const byName = new Map(this.watched.map((key) => [topicName(key, this.namespace), key]));
+    this.consumer = this.kafka.consumer({ groupId: `watcher-${randomUUID()}` });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...byName.keys()], fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+        );
+        const envelope = JSON.parse(message.value?.toString('utf8') ?? 'null');
+        this.seen.push({ topic: byName.get(topic) as TopicKey, envelope, headers });
+      },
+    });
+  }
+
+  events(topic: TopicKey, predicate: (event: SeenEvent) => boolean = () => true): SeenEvent[] {
+    return this.seen.filter((event) => event.topic === topic && predicate(event));
+  }
+
+  forProposal(topic: TopicKey, proposalId: string): SeenEvent[] {
+    return this.events(topic, (event) => event.envelope.data['proposal_id'] === proposalId || event.envelope.proposalid === proposalId);
+  }
+
+  async waitFor(topic: TopicKey, predicate: (event: SeenEvent) => boolean, timeoutMs = 30000): Promise<SeenEvent> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.events(topic, predicate);
+      if (found[0]) return found[0];
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no ${topic} event matched within ${timeoutMs} ms; saw ${this.events(topic).length} ${topic} events`);
+  }
+
+  async waitForOutcome(proposalId: string, timeoutMs = 30000): Promise<SeenEvent> {
+    return this.waitFor('outcomes', (event) => event.envelope.data['proposal_id'] === proposalId, timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}

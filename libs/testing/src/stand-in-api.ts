@@ -1,0 +1,52 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+/**
+ * Stands in for the downstream API a tool calls (outside Airlock), on 127.0.0.1, and records
+ * exactly what it received so tests can check credentials, idempotency keys and run ids.
+ */
+export class StandInApi {
+  readonly requests: RecordedRequest[] = [];
+  private server: Server | undefined;
+  private statusCode = 201;
+
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // Recorded as text: the test decides whether that is acceptable.
+        }
+        this.requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body });
+        response.writeHead(this.statusCode, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ id: `obj_${this.requests.length}`, received: true }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  respondWith(statusCode: number): void {
+    this.statusCode = statusCode;
+  }
+
+  requestsFor(proposalId: string): RecordedRequest[] {
+    return this.requests.filter((request) => request.headers['x-airlock-proposal-id'] === proposalId);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

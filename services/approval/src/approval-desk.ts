@@ -1,0 +1,136 @@
+import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { checkApprovalRight, isApprovalExpired, type Approver } from '@airlock/approval-rules';
+import type { Bundle } from '@airlock/bundle';
+import type { Envelope } from '@airlock/contracts';
+import { JsonLogger } from '@airlock/service-runtime';
+import { currentTraceHeaders, tagActiveSpan } from '@airlock/telemetry';
+import { ApprovalRequestsStore, type ApprovalRequest, type ApprovalStatus } from './approval-requests.store';
+import { toApprovalView, type ApprovalView } from './approval-view';
+import { APPROVAL_BUNDLE, DecisionAnnouncer } from './decision-announcer';
+
+export type ApproverVerdict = 'approved' | 'denied';
+
+/** How long a decision may take to be announced by the request that made it before the sweeper steps in. */
+const announcementGraceMs = 5000;
+
+/** Where policy's approval requests wait for a human, and where humans answer them. */
+@Injectable()
+export class ApprovalDesk {
+  constructor(
+    @Inject(APPROVAL_BUNDLE) private readonly bundle: Bundle,
+    @Inject(ApprovalRequestsStore) private readonly store: ApprovalRequestsStore,
+    @Inject(DecisionAnnouncer) private readonly announcer: DecisionAnnouncer,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {}
+
+  /** Called inside the policy decision's consumer span, whose trace the later answer continues. */
+  async openRequest(envelope: Envelope<'policyDecisions'>): Promise<void> {
+    const { proposal } = envelope.data;
+    tagActiveSpan({ runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id });
+    const opened = await this.store.open(envelope.data, currentTraceHeaders(), new Date());
+    this.logger.event('info', opened ? 'approval requested' : 'approval request already open', {
+      run_id: proposal.run_id,
+      proposal_id: proposal.proposal_id,
+      agent_id: proposal.agent_id,
+      tool: proposal.tool,
+    });
+  }
+
+  async list(status: ApprovalStatus | 'all'): Promise<ApprovalView[]> {
+    const requests = await this.store.list(status);
+    return requests.map((request) => toApprovalView(request, this.bundle.approvers));
+  }
+
+  async show(proposalId: string): Promise<ApprovalView> {
+    return toApprovalView(await this.requireRequest(proposalId), this.bundle.approvers);
+  }
+
+  async decide(
+    proposalId: string,
+    approver: Approver,
+    verdict: ApproverVerdict,
+    comment: string | undefined,
+  ): Promise<{ proposal_id: string; status: ApprovalStatus }> {
+    const request = await this.requireRequest(proposalId);
+    if (request.status !== 'pending') throw notPending(proposalId, request.status);
+    if (isApprovalExpired(request.requested_at, this.bundle.approvers, new Date())) {
+      await this.expire(request);
+      throw await this.conflictWithCurrentStatus(proposalId);
+    }
+    this.requireApprovalRight(approver, request);
+    const closed = await this.store.close(proposalId, verdict, approver.id, comment ?? null);
+    if (!closed) throw await this.conflictWithCurrentStatus(proposalId);
+    await this.announceOrLeaveForSweeper(closed);
+    return { proposal_id: proposalId, status: closed.status };
+  }
+
+  /** Expires every pending request past its deadline; returns how many this call expired. */
+  async expireOverdue(now: Date): Promise<number> {
+    const pending = await this.store.list('pending');
+    const overdue = pending.filter((request) => isApprovalExpired(request.requested_at, this.bundle.approvers, now));
+    let expired = 0;
+    for (const request of overdue) if (await this.expire(request)) expired += 1;
+    return expired;
+  }
+
+  /**
+   * Sends again what was decided but not published, e.g. after a crash between the two. Fresh
+   * decisions are left alone: their own request is still announcing them, and a second signing
+   * would put two different approval attestations under one event id.
+   */
+  async publishUnannounced(now: Date): Promise<void> {
+    const decidedBefore = new Date(now.getTime() - announcementGraceMs);
+    for (const request of await this.store.listUnpublished(decidedBefore)) await this.announcer.announce(request);
+  }
+
+  private async expire(request: ApprovalRequest): Promise<boolean> {
+    const expired = await this.store.close(request.proposal_id, 'expired', null, null);
+    if (expired) await this.announceOrLeaveForSweeper(expired);
+    return expired !== undefined;
+  }
+
+  /** The decision is already durable; a failed publish is retried by the sweeper, not reported to the approver. */
+  private async announceOrLeaveForSweeper(request: ApprovalRequest): Promise<void> {
+    try {
+      await this.announcer.announce(request);
+    } catch (error) {
+      this.logger.event('error', 'approval decision not published yet; the sweeper will retry', {
+        run_id: request.run_id,
+        proposal_id: request.proposal_id,
+        error: (error as Error).message ?? String(error),
+      });
+    }
+  }
+
+  private requireApprovalRight(approver: Approver, request: ApprovalRequest): void {
+    const agent = this.bundle.agents.get(request.agent_id);
+    if (!agent) {
+      const message = `agent ${request.agent_id} is not in the active bundle; nobody can decide for it`;
+      throw new ForbiddenException({ error: 'forbidden', message });
+    }
+    const right = checkApprovalRight(approver.id, agent);
+    if (!right.ok) throw new ForbiddenException({ error: 'forbidden', message: right.reason });
+  }
+
+  /** Read again after losing a race, so the approver learns what the winner decided. */
+  private async conflictWithCurrentStatus(proposalId: string): Promise<ConflictException> {
+    const current = await this.requireRequest(proposalId);
+    return notPending(proposalId, current.status);
+  }
+
+  private async requireRequest(proposalId: string): Promise<ApprovalRequest> {
+    const request = await this.store.find(proposalId);
+    if (!request) {
+      throw new NotFoundException({ error: 'not_found', message: `no approval request for proposal ${proposalId}` });
+    }
+    return request;
+  }
+}
+
+function notPending(proposalId: string, status: ApprovalStatus): ConflictException {
+  return new ConflictException({
+    error: 'not_pending',
+    message: `approval request for proposal ${proposalId} is already ${status}`,
+    status,
+  });
+}

@@ -1,0 +1,31 @@
+import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { approvalStatuses, type ApprovalStatus } from './approval-requests.store';
+
+const listableStatuses = [...approvalStatuses, 'all'] as const;
+
+export class ListApprovalsQuery {
+  @IsOptional()
+  @IsIn(listableStatuses, { message: `status must be one of ${listableStatuses.join(', ')}` })
+  status: ApprovalStatus | 'all' = 'pending';
+}
+
+export class ApprovalAnswerBody {
+  @IsOptional()
+  @IsString({ message: 'comment must be a string' })
+  @MaxLength(2000, { message: 'comment must be at most 2000 characters' })
+  comment?: string;
+}
+
+function messagesOf(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) => Object.values(error.constraints ?? {}));
+}
+
+/** Unknown fields are refused rather than dropped, so a typo ("coment") is not silently ignored. */
+export const strictValidation = new ValidationPipe({
+  transform: true,
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  exceptionFactory: (errors) =>
+    new BadRequestException({ error: 'invalid_request', message: messagesOf(errors).join('; ') }),
+});

@@ -1,0 +1,114 @@
+import type { Pool } from 'pg';
+import type { PolicyDecision } from '@airlock/contracts';
+import type { TraceHeaders } from '@airlock/telemetry';
+
+export const approvalRequestsMigrations = [
+  `CREATE TABLE IF NOT EXISTS approval_requests (
+     proposal_id   text PRIMARY KEY,
+     run_id        text NOT NULL,
+     agent_id      text NOT NULL,
+     tool          text NOT NULL,
+     decision      jsonb NOT NULL,
+     trace_headers jsonb NOT NULL,
+     requested_at  timestamptz NOT NULL,
+     status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+     decided_by    text,
+     decided_at    timestamptz,
+     comment       text,
+     published     boolean NOT NULL DEFAULT false
+   )`,
+  `CREATE INDEX IF NOT EXISTS approval_requests_pending ON approval_requests (requested_at) WHERE status = 'pending'`,
+  `CREATE INDEX IF NOT EXISTS approval_requests_unpublished ON approval_requests (decided_at)
+     WHERE status <> 'pending' AND NOT published`,
+];
+
+export const approvalStatuses = ['pending', 'approved', 'denied', 'expired'] as const;
+export type ApprovalStatus = (typeof approvalStatuses)[number];
+export type ClosedStatus = Exclude<ApprovalStatus, 'pending'>;
+
+/** One request for a human decision, as stored. */
+export interface ApprovalRequest {
+  proposal_id: string;
+  run_id: string;
+  agent_id: string;
+  tool: string;
+  /** The policy decision that asked for approval: proposal, hash, attestations, policy ids. */
+  decision: PolicyDecision;
+  /** Trace context of the policy decision, so the human's answer continues the proposal's trace. */
+  trace_headers: TraceHeaders;
+  requested_at: Date;
+  status: ApprovalStatus;
+  decided_by: string | null;
+  decided_at: Date | null;
+  comment: string | null;
+  published: boolean;
+}
+
+/**
+ * Approval requests in PostgreSQL. Every change of status is a conditional UPDATE on a pending row,
+ * so of two approvers (or an approver and the sweeper) racing on one request exactly one wins.
+ * `published` is the outbox flag: a decided row stays unpublished until its events are out.
+ */
+export class ApprovalRequestsStore {
+  constructor(private readonly pool: Pool) {}
+
+  /** False when the request already exists: a redelivered policy decision opens nothing new. */
+  async open(decision: PolicyDecision, traceHeaders: TraceHeaders, requestedAt: Date): Promise<boolean> {
+    const { proposal } = decision;
+    const inserted = await this.pool.query(
+      `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (proposal_id) DO NOTHING`,
+      [proposal.proposal_id, proposal.run_id, proposal.agent_id, proposal.tool, decision, traceHeaders, requestedAt],
+    );
+    return inserted.rowCount === 1;
+  }
+
+  async find(proposalId: string): Promise<ApprovalRequest | undefined> {
+    const found = await this.pool.query<ApprovalRequest>('SELECT * FROM approval_requests WHERE proposal_id = $1', [
+      proposalId,
+    ]);
+    return found.rows[0];
+  }
+
+  async list(status: ApprovalStatus | 'all'): Promise<ApprovalRequest[]> {
+    const listed =
+      status === 'all'
+        ? await this.pool.query<ApprovalRequest>('SELECT * FROM approval_requests ORDER BY requested_at')
+        : await this.pool.query<ApprovalRequest>(
+            'SELECT * FROM approval_requests WHERE status = $1 ORDER BY requested_at',
+            [status],
+          );
+    return listed.rows;
+  }
+
+  /** Closes a pending request; undefined when it was no longer pending (someone else decided first). */
+  async close(
+    proposalId: string,
+    status: ClosedStatus,
+    decidedBy: string | null,
+    comment: string | null,
+  ): Promise<ApprovalRequest | undefined> {
+    const closed = await this.pool.query<ApprovalRequest>(
+      `UPDATE approval_requests SET status = $2, decided_by = $3, comment = $4, decided_at = now()
+       WHERE proposal_id = $1 AND status = 'pending'
+       RETURNING *`,
+      [proposalId, status, decidedBy, comment],
+    );
+    return closed.rows[0];
+  }
+
+  async markPublished(proposalId: string): Promise<void> {
+    await this.pool.query('UPDATE approval_requests SET published = true WHERE proposal_id = $1', [proposalId]);
+  }
+
+  /** Closed before `decidedBefore` and still not published: their announcement was lost. */
+  async listUnpublished(decidedBefore: Date): Promise<ApprovalRequest[]> {
+    const unpublished = await this.pool.query<ApprovalRequest>(
+      `SELECT * FROM approval_requests WHERE status <> 'pending' AND NOT published AND decided_at < $1
+       ORDER BY decided_at LIMIT 100`,
+      [decidedBefore],
+    );
+    return unpublished.rows;
+  }
+}

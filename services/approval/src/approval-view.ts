@@ -1,0 +1,32 @@
+import { approvalDeadline } from '@airlock/approval-rules';
+import type { ApproverRegistry } from '@airlock/contracts';
+import type { ApprovalRequest, ApprovalStatus } from './approval-requests.store';
+
+/** What the approval API shows an approver about one request. */
+export interface ApprovalView {
+  proposal_id: string;
+  run_id: string;
+  agent_id: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+  policy_ids: string[];
+  requested_at: string;
+  expires_at: string;
+  status: ApprovalStatus;
+  decided_by: string | null;
+}
+
+export function toApprovalView(request: ApprovalRequest, registry: ApproverRegistry): ApprovalView {
+  return {
+    proposal_id: request.proposal_id,
+    run_id: request.run_id,
+    agent_id: request.agent_id,
+    tool: request.tool,
+    arguments: request.decision.proposal.arguments,
+    policy_ids: request.decision.policy_ids,
+    requested_at: request.requested_at.toISOString(),
+    expires_at: approvalDeadline(request.requested_at, registry).toISOString(),
+    status: request.status,
+    decided_by: request.decided_by,
+  };
+}

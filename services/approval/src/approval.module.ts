@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { SigningKey } from '@airlock/attestation';
+import type { Bundle } from '@airlock/bundle';
+import { MessagingModule } from '@airlock/messaging';
+import { brokersOf, JsonLogger } from '@airlock/service-runtime';
+import type { ApprovalConfig } from './approval.config';
+import { ApprovalDesk } from './approval-desk';
+import { ApprovalRequestsStore } from './approval-requests.store';
+import { APPROVAL_SWEEP_MS, ApprovalSweeper } from './approval-sweeper';
+import { ApprovalsController } from './approvals.controller';
+import { ApproverGuard } from './approver.guard';
+import { APPROVAL_BUNDLE, APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
+import { PolicyDecisionHandler } from './policy-decision.handler';
+
+export interface ApprovalDependencies {
+  config: ApprovalConfig;
+  bundle: Bundle;
+  signingKey: SigningKey;
+  store: Pool;
+  logger: JsonLogger;
+}
+
+@Module({})
+export class ApprovalModule {
+  static register(deps: ApprovalDependencies): DynamicModule {
+    return {
+      module: ApprovalModule,
+      imports: [MessagingModule.forService({ service: 'approval', brokers: brokersOf(deps.config), logger: deps.logger })],
+      controllers: [PolicyDecisionHandler, ApprovalsController],
+      providers: [
+        { provide: APPROVAL_BUNDLE, useValue: deps.bundle },
+        { provide: APPROVAL_SIGNING_KEY, useValue: deps.signingKey },
+        { provide: APPROVAL_SWEEP_MS, useValue: deps.config.AIRLOCK_APPROVAL_SWEEP_MS },
+        { provide: JsonLogger, useValue: deps.logger },
+        { provide: ApprovalRequestsStore, useValue: new ApprovalRequestsStore(deps.store) },
+        DecisionAnnouncer,
+        ApprovalDesk,
+        ApproverGuard,
+        ApprovalSweeper,
+      ],
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import type { Approver } from '@airlock/approval-rules';
+import { ApprovalDesk, type ApproverVerdict } from './approval-desk';
+import { ApprovalAnswerBody, ListApprovalsQuery, strictValidation } from './approval-requests.dto';
+import type { ApprovalStatus } from './approval-requests.store';
+import type { ApprovalView } from './approval-view';
+import { ApproverGuard, CurrentApprover } from './approver.guard';
+
+type AnswerResult = { proposal_id: string; status: ApprovalStatus };
+
+/** The approvers' HTTP API; the rules live in ApprovalDesk. */
+@Controller('approvals')
+@UseGuards(ApproverGuard)
+export class ApprovalsController {
+  constructor(@Inject(ApprovalDesk) private readonly desk: ApprovalDesk) {}
+
+  @Get()
+  async list(@Query(strictValidation) query: ListApprovalsQuery): Promise<{ approvals: ApprovalView[] }> {
+    return { approvals: await this.desk.list(query.status) };
+  }
+
+  @Get(':proposalId')
+  async show(@Param('proposalId') proposalId: string): Promise<ApprovalView> {
+    return this.desk.show(proposalId);
+  }
+
+  @Post(':proposalId/approve')
+  @HttpCode(200)
+  async approve(
+    @Param('proposalId') proposalId: string,
+    @CurrentApprover() approver: Approver,
+    @Body(strictValidation) body: ApprovalAnswerBody,
+  ): Promise<AnswerResult> {
+    return this.answer(proposalId, approver, 'approved', body);
+  }
+
+  @Post(':proposalId/deny')
+  @HttpCode(200)
+  async deny(
+    @Param('proposalId') proposalId: string,
+    @CurrentApprover() approver: Approver,
+    @Body(strictValidation) body: ApprovalAnswerBody,
+  ): Promise<AnswerResult> {
+    return this.answer(proposalId, approver, 'denied', body);
+  }
+
+  private answer(
+    proposalId: string,
+    approver: Approver,
+    verdict: ApproverVerdict,
+    body: ApprovalAnswerBody,
+  ): Promise<AnswerResult> {
+    return this.desk.decide(proposalId, approver, verdict, body.comment);
+  }
+}

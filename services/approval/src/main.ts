@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { loadBundle, readSigningKey } from '@airlock/bundle';
+import { currentNamespace } from '@airlock/messaging';
+import { openServiceStore } from '@airlock/postgres';
+import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { ApprovalConfig } from './approval.config';
+import { ApprovalModule } from './approval.module';
+import { approvalRequestsMigrations } from './approval-requests.store';
+
+startOrExit('approval', async (logger) => {
+  const config = loadConfig(ApprovalConfig);
+  const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
+  const signingKey = readSigningKey(join(config.AIRLOCK_SECRETS_DIR, 'services', 'approval.private.jwk.json'));
+  const store = await openServiceStore({
+    url: config.AIRLOCK_POSTGRES_URL,
+    service: 'approval',
+    namespace: currentNamespace(),
+    migrations: approvalRequestsMigrations,
+  });
+  return runService({
+    service: 'approval',
+    brokers: brokersOf(config),
+    logger,
+    module: ApprovalModule.register({ config, bundle, signingKey, store, logger }),
+    httpPort: config.AIRLOCK_APPROVAL_PORT,
+  });
+});

@@ -1,0 +1,57 @@
+import type { Pool } from 'pg';
+import type { ToolCallResult } from './http-tool-adapter';
+
+export const attemptStoreMigrations = [
+  `CREATE TABLE IF NOT EXISTS attempts (
+     proposal_id     text PRIMARY KEY,
+     run_id          text NOT NULL,
+     idempotency_key text NOT NULL,
+     status          text NOT NULL CHECK (status IN ('started', 'succeeded', 'failed', 'unknown')),
+     result          jsonb,
+     published       boolean NOT NULL DEFAULT false,
+     started_at      timestamptz NOT NULL DEFAULT now(),
+     finished_at     timestamptz
+   )`,
+];
+
+export type AttemptState =
+  | { kind: 'first' }
+  | { kind: 'interrupted' }
+  | { kind: 'finished'; result: ToolCallResult; published: boolean };
+
+/**
+ * The durable record that makes execution at-most-once: an attempt is written before the tool is
+ * called, so after a crash we know a call may have happened, and a redelivered reservation finds
+ * the finished result instead of calling again.
+ */
+export class AttemptStore {
+  constructor(private readonly pool: Pool) {}
+
+  async begin(proposalId: string, runId: string, idempotencyKey: string): Promise<AttemptState> {
+    const inserted = await this.pool.query(
+      `INSERT INTO attempts (proposal_id, run_id, idempotency_key, status) VALUES ($1, $2, $3, 'started')
+       ON CONFLICT (proposal_id) DO NOTHING`,
+      [proposalId, runId, idempotencyKey],
+    );
+    if (inserted.rowCount === 1) return { kind: 'first' };
+    const existing = await this.pool.query<{ status: string; result: ToolCallResult | null; published: boolean }>(
+      'SELECT status, result, published FROM attempts WHERE proposal_id = $1',
+      [proposalId],
+    );
+    const row = existing.rows[0];
+    if (!row || row.status === 'started' || row.result === null) return { kind: 'interrupted' };
+    return { kind: 'finished', result: row.result, published: row.published };
+  }
+
+  /** Set once the result is on Kafka: a later redelivery then publishes nothing a second time. */
+  async markPublished(proposalId: string): Promise<void> {
+    await this.pool.query('UPDATE attempts SET published = true WHERE proposal_id = $1', [proposalId]);
+  }
+
+  async finish(proposalId: string, result: ToolCallResult): Promise<void> {
+    await this.pool.query(
+      `UPDATE attempts SET status = $2, result = $3, finished_at = now() WHERE proposal_id = $1`,
+      [proposalId, result.kind, JSON.stringify(result)],
+    );
+  }
+}

@@ -1,0 +1,17 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import { InboundEvents, rawMessageOf, topicName } from '@airlock/messaging';
+import { ExecutorGate } from './executor-gate';
+
+@Controller()
+export class BudgetReservationHandler {
+  constructor(
+    @Inject(InboundEvents) private readonly inbound: InboundEvents,
+    @Inject(ExecutorGate) private readonly gate: ExecutorGate,
+  ) {}
+
+  @EventPattern(topicName('budgetReservations'))
+  async onReservation(@Ctx() context: KafkaContext): Promise<void> {
+    await this.inbound.handle('budgetReservations', context, (envelope) => this.gate.execute(envelope, rawMessageOf(context)));
+  }
+}

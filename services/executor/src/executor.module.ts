@@ -1,0 +1,40 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { ServiceKeyring } from '@airlock/attestation';
+import type { Bundle } from '@airlock/bundle';
+import { MessagingModule } from '@airlock/messaging';
+import { brokersOf, JsonLogger } from '@airlock/service-runtime';
+import { AttemptStore } from './attempt-store';
+import { BudgetReservationHandler } from './budget-reservation.handler';
+import type { ExecutorConfig } from './executor.config';
+import { EXECUTOR_BUNDLE, EXECUTOR_KEYRING, EXECUTOR_SECRETS, EXECUTOR_TIMEOUT_MS, ExecutorGate } from './executor-gate';
+import type { ToolCallSecrets } from './http-tool-adapter';
+
+export interface ExecutorDependencies {
+  config: ExecutorConfig;
+  bundle: Bundle;
+  keyring: ServiceKeyring;
+  secrets: ToolCallSecrets;
+  store: Pool;
+  logger: JsonLogger;
+}
+
+@Module({})
+export class ExecutorModule {
+  static register(deps: ExecutorDependencies): DynamicModule {
+    return {
+      module: ExecutorModule,
+      imports: [MessagingModule.forService({ service: 'executor', brokers: brokersOf(deps.config), logger: deps.logger })],
+      controllers: [BudgetReservationHandler],
+      providers: [
+        { provide: EXECUTOR_BUNDLE, useValue: deps.bundle },
+        { provide: EXECUTOR_KEYRING, useValue: deps.keyring },
+        { provide: EXECUTOR_SECRETS, useValue: deps.secrets },
+        { provide: EXECUTOR_TIMEOUT_MS, useValue: deps.config.AIRLOCK_TOOL_TIMEOUT_MS },
+        { provide: JsonLogger, useValue: deps.logger },
+        { provide: AttemptStore, useValue: new AttemptStore(deps.store) },
+        ExecutorGate,
+      ],
+    };
+  }
+}
