@@ -13,6 +13,7 @@ describe('loadBundle', () => {
   });
   afterEach(() => rmSync(join(copyDir, '..'), { recursive: true, force: true }));
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test breaks a different field of raw bundle JSON
   const editJson = (relativePath: string, edit: (value: any) => void) => {
     const path = join(copyDir, relativePath);
     const value = JSON.parse(readFileSync(path, 'utf8'));

@@ -72,6 +72,10 @@ function decodeSubmission(jws: unknown): DecodedSubmission | Refusal {
   const refuse = (reason: string): Refusal => ({ ok: false, code: 'invalid_submission', reason });
   if (typeof jws !== 'string') return refuse('submission has no JWS string');
   const parts = jws.split('.');
+  if (parts.length === 3 && parts[0] !== '' && parts[1] !== '' && parts[2] === '') {
+    // An unsecured JWS (alg "none") is an unsigned proposal: say so rather than "malformed".
+    return { ok: false, code: 'bad_signature', reason: 'proposal is not signed: its JWS carries no signature' };
+  }
   if (parts.length !== 3 || parts.some((part) => part === ''))
     return refuse('submission is not a compact JWS');
   try {

@@ -67,7 +67,9 @@ export class ApprovalDesk {
   /** Expires every pending request past its deadline; returns how many this call expired. */
   async expireOverdue(now: Date): Promise<number> {
     const pending = await this.store.list('pending');
-    const overdue = pending.filter((request) => isApprovalExpired(request.requested_at, this.bundle.approvers, now));
+    const overdue = pending.filter((request) =>
+      isApprovalExpired(request.requested_at, this.bundle.approvers, now),
+    );
     let expired = 0;
     for (const request of overdue) if (await this.expire(request)) expired += 1;
     return expired;
@@ -80,7 +82,8 @@ export class ApprovalDesk {
    */
   async publishUnannounced(now: Date): Promise<void> {
     const decidedBefore = new Date(now.getTime() - announcementGraceMs);
-    for (const request of await this.store.listUnpublished(decidedBefore)) await this.announcer.announce(request);
+    for (const request of await this.store.listUnpublished(decidedBefore))
+      await this.announcer.announce(request);
   }
 
   private async expire(request: ApprovalRequest): Promise<boolean> {
@@ -121,7 +124,10 @@ export class ApprovalDesk {
   private async requireRequest(proposalId: string): Promise<ApprovalRequest> {
     const request = await this.store.find(proposalId);
     if (!request) {
-      throw new NotFoundException({ error: 'not_found', message: `no approval request for proposal ${proposalId}` });
+      throw new NotFoundException({
+        error: 'not_found',
+        message: `no approval request for proposal ${proposalId}`,
+      });
     }
     return request;
   }

@@ -59,15 +59,24 @@ export class ApprovalRequestsStore {
       `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (proposal_id) DO NOTHING`,
-      [proposal.proposal_id, proposal.run_id, proposal.agent_id, proposal.tool, decision, traceHeaders, requestedAt],
+      [
+        proposal.proposal_id,
+        proposal.run_id,
+        proposal.agent_id,
+        proposal.tool,
+        decision,
+        traceHeaders,
+        requestedAt,
+      ],
     );
     return inserted.rowCount === 1;
   }
 
   async find(proposalId: string): Promise<ApprovalRequest | undefined> {
-    const found = await this.pool.query<ApprovalRequest>('SELECT * FROM approval_requests WHERE proposal_id = $1', [
-      proposalId,
-    ]);
+    const found = await this.pool.query<ApprovalRequest>(
+      'SELECT * FROM approval_requests WHERE proposal_id = $1',
+      [proposalId],
+    );
     return found.rows[0];
   }
 
@@ -99,7 +108,9 @@ export class ApprovalRequestsStore {
   }
 
   async markPublished(proposalId: string): Promise<void> {
-    await this.pool.query('UPDATE approval_requests SET published = true WHERE proposal_id = $1', [proposalId]);
+    await this.pool.query('UPDATE approval_requests SET published = true WHERE proposal_id = $1', [
+      proposalId,
+    ]);
   }
 
   /** Closed before `decidedBefore` and still not published: their announcement was lost. */

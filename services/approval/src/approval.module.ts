@@ -26,7 +26,13 @@ export class ApprovalModule {
   static register(deps: ApprovalDependencies): DynamicModule {
     return {
       module: ApprovalModule,
-      imports: [MessagingModule.forService({ service: 'approval', brokers: brokersOf(deps.config), logger: deps.logger })],
+      imports: [
+        MessagingModule.forService({
+          service: 'approval',
+          brokers: brokersOf(deps.config),
+          logger: deps.logger,
+        }),
+      ],
       controllers: [PolicyDecisionHandler, ApprovalsController],
       providers: [
         { provide: APPROVAL_BUNDLE, useValue: deps.bundle },

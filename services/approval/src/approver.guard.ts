@@ -28,7 +28,10 @@ export class ApproverGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<ApproverRequest>();
-    const approver = authenticateApprover(bearerTokenOf(request.headers['authorization']), this.bundle.approvers);
+    const approver = authenticateApprover(
+      bearerTokenOf(request.headers['authorization']),
+      this.bundle.approvers,
+    );
     if (!approver) {
       throw new UnauthorizedException({
         error: 'unauthorized',
@@ -41,10 +44,9 @@ export class ApproverGuard implements CanActivate {
 }
 
 /** The approver ApproverGuard authenticated for this request. */
-export const CurrentApprover = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Approver => {
-    const approver = context.switchToHttp().getRequest<ApproverRequest>().approver;
-    if (!approver) throw new UnauthorizedException({ error: 'unauthorized', message: 'no authenticated approver' });
-    return approver;
-  },
-);
+export const CurrentApprover = createParamDecorator((_data: unknown, context: ExecutionContext): Approver => {
+  const approver = context.switchToHttp().getRequest<ApproverRequest>().approver;
+  if (!approver)
+    throw new UnauthorizedException({ error: 'unauthorized', message: 'no authenticated approver' });
+  return approver;
+});

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { signAttestation, type SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
-import { buildEnvelope, outcomeEnvelope, type ApprovalDecision, type ProposalOutcome } from '@airlock/contracts';
+import {
+  buildEnvelope,
+  outcomeEnvelope,
+  type ApprovalDecision,
+  type ProposalOutcome,
+} from '@airlock/contracts';
 import { EventPublisher } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
 import { withInternalSpan, withStoredTraceContext } from '@airlock/telemetry';
@@ -31,7 +36,12 @@ export class DecisionAnnouncer {
       withInternalSpan(`approval announce ${request.status}`, ids, async () => {
         await this.publisher.publish(
           'approvalDecisions',
-          buildEnvelope('approvalDecisions', 'airlock/approval', { ...ids, dedupKey: request.proposal_id }, await this.decisionOf(request)),
+          buildEnvelope(
+            'approvalDecisions',
+            'airlock/approval',
+            { ...ids, dedupKey: request.proposal_id },
+            await this.decisionOf(request),
+          ),
         );
         const outcome = this.outcomeOf(request);
         if (outcome) await this.publisher.publish('outcomes', outcomeEnvelope(outcome));
@@ -87,7 +97,9 @@ export class DecisionAnnouncer {
       return { ...common, outcome: 'approval_expired', reason_code: 'approval_timed_out', reason };
     }
     const approverId = request.decided_by ?? 'an approver';
-    const reason = request.comment ? `${approverId} denied: ${request.comment}` : `${approverId} denied the proposal`;
+    const reason = request.comment
+      ? `${approverId} denied: ${request.comment}`
+      : `${approverId} denied the proposal`;
     return {
       ...common,
       outcome: 'approval_denied',

@@ -11,7 +11,9 @@ import { approvalRequestsMigrations } from './approval-requests.store';
 startOrExit('approval', async (logger) => {
   const config = loadConfig(ApprovalConfig);
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
-  const signingKey = readSigningKey(join(config.AIRLOCK_SECRETS_DIR, 'services', 'approval.private.jwk.json'));
+  const signingKey = readSigningKey(
+    join(config.AIRLOCK_SECRETS_DIR, 'services', 'approval.private.jwk.json'),
+  );
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,
     service: 'approval',

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `npm test`: from a fresh clone, installs what is missing, starts or joins the local Kafka and
+# ClickHouse, then runs the unit tests and the end-to-end tests against them.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+# shellcheck source=deploy/local/lib.sh
+source "$here/lib.sh"
+cd "$root"
+
+if [ ! -x node_modules/.bin/jest ]; then
+  log "installing node modules (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  die "PostgreSQL is not reachable on 127.0.0.1:5432; the stateful gates keep their state there. Start it (e.g. pg_ctlcluster <version> main start) and run npm test again."
+fi
+
+log "typecheck and lint (module boundaries included)"
+node_modules/.bin/tsc -p tsconfig.json --noEmit
+npm run -s lint
+
+log "unit tests"
+node_modules/.bin/jest --selectProjects unit "$@"
+
+log "end-to-end tests (real Kafka, ClickHouse and PostgreSQL; services run as processes)"
+# One stack at a time: each suite starts six services, and the machine has two cores.
+node_modules/.bin/jest --selectProjects e2e --runInBand "$@"
