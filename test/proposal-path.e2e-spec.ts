@@ -18,12 +18,18 @@ describe('the proposal path', () => {
   const approvals = (path: string, approver: string, method = 'GET', body?: unknown) =>
     fetch(`${stack.approvalUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${stack.approverToken(approver)}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${stack.approverToken(approver)}`,
+        'content-type': 'application/json',
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
   it('executes an allowed proposal once, with the scoped credential, idempotency key and run id', async () => {
-    const proposal = agent.proposal('run-allowed', 'tickets.create', { title: 'Printer on fire', priority: 'high' });
+    const proposal = agent.proposal('run-allowed', 'tickets.create', {
+      title: 'Printer on fire',
+      priority: 'high',
+    });
     await agent.submit(proposal);
 
     const outcome = await stack.watcher.waitForOutcome(proposal.proposal_id);
@@ -39,12 +45,19 @@ describe('the proposal path', () => {
     expect(JSON.stringify(calls[0])).not.toContain(agentKey.privateJwk.d);
     expect(calls[0]?.body).toEqual({ title: 'Printer on fire', priority: 'high' });
 
-    const executed = await stack.watcher.waitFor('actionsExecuted', (e) => e.envelope.data['proposal_id'] === proposal.proposal_id);
+    const executed = await stack.watcher.waitFor(
+      'actionsExecuted',
+      (e) => e.envelope.data['proposal_id'] === proposal.proposal_id,
+    );
     expect(executed.envelope.data['idempotency_key']).toBe(calls[0]?.headers['idempotency-key']);
   });
 
   it('denies a forbidden proposal with the deciding policy id and calls nothing', async () => {
-    const proposal = agent.proposal('run-denied', 'email.send', { to: 'c@example.com', subject: 'hi', body: 'x' });
+    const proposal = agent.proposal('run-denied', 'email.send', {
+      to: 'c@example.com',
+      subject: 'hi',
+      body: 'x',
+    });
     await agent.submit(proposal);
 
     const outcome = await stack.watcher.waitForOutcome(proposal.proposal_id);
@@ -57,7 +70,11 @@ describe('the proposal path', () => {
   });
 
   it('waits for a human, refuses the agent owner, and executes once when another approver approves', async () => {
-    const proposal = agent.proposal('run-approval', 'payments.refund', { charge_id: 'ch_123', amount_cents: 2500, reason: 'duplicate' });
+    const proposal = agent.proposal('run-approval', 'payments.refund', {
+      charge_id: 'ch_123',
+      amount_cents: 2500,
+      reason: 'duplicate',
+    });
     await agent.submit(proposal);
     await stack.watcher.waitFor('policyDecisions', (e) => e.envelope.proposalid === proposal.proposal_id);
 
@@ -68,7 +85,9 @@ describe('the proposal path', () => {
     const byOwner = await approvals(`/approvals/${proposal.proposal_id}/approve`, 'alice', 'POST', {});
     expect(byOwner.status).toBe(403);
 
-    const byOther = await approvals(`/approvals/${proposal.proposal_id}/approve`, 'bob', 'POST', { comment: 'checked the charge' });
+    const byOther = await approvals(`/approvals/${proposal.proposal_id}/approve`, 'bob', 'POST', {
+      comment: 'checked the charge',
+    });
     expect(byOther.status).toBe(200);
 
     const outcome = await stack.watcher.waitForOutcome(proposal.proposal_id);
@@ -80,11 +99,17 @@ describe('the proposal path', () => {
   });
 
   it('executes nothing when the approver denies', async () => {
-    const proposal = agent.proposal('run-approval-denied', 'payments.refund', { charge_id: 'ch_9', amount_cents: 900, reason: 'goodwill' });
+    const proposal = agent.proposal('run-approval-denied', 'payments.refund', {
+      charge_id: 'ch_9',
+      amount_cents: 900,
+      reason: 'goodwill',
+    });
     await agent.submit(proposal);
     expect(await pollPending(proposal.proposal_id)).toBe(true);
 
-    const denied = await approvals(`/approvals/${proposal.proposal_id}/deny`, 'bob', 'POST', { comment: 'not eligible' });
+    const denied = await approvals(`/approvals/${proposal.proposal_id}/deny`, 'bob', 'POST', {
+      comment: 'not eligible',
+    });
     expect(denied.status).toBe(200);
 
     const outcome = await stack.watcher.waitForOutcome(proposal.proposal_id);
@@ -93,12 +118,17 @@ describe('the proposal path', () => {
   });
 
   it('refuses approval calls without a valid approver token', async () => {
-    const response = await fetch(`${stack.approvalUrl}/approvals`, { headers: { authorization: 'Bearer not-a-real-token-at-all' } });
+    const response = await fetch(`${stack.approvalUrl}/approvals`, {
+      headers: { authorization: 'Bearer not-a-real-token-at-all' },
+    });
     expect(response.status).toBe(401);
   });
 
   it('executes a proposal submitted twice only once', async () => {
-    const proposal = agent.proposal('run-redelivery', 'tickets.create', { title: 'Duplicate me', priority: 'low' });
+    const proposal = agent.proposal('run-redelivery', 'tickets.create', {
+      title: 'Duplicate me',
+      priority: 'low',
+    });
     const envelope = await agent.submit(proposal);
     await agent.sendEnvelope(envelope);
     const resigned = await agent.submit(proposal);
@@ -114,13 +144,24 @@ describe('the proposal path', () => {
   });
 
   it('records every event of a run in ClickHouse, once, in one trace, with an intact hash chain', async () => {
-    const proposal = agent.proposal('run-audited', 'tickets.create', { title: 'Audit me', priority: 'normal', customer_email: 'secret@example.com' });
+    const proposal = agent.proposal('run-audited', 'tickets.create', {
+      title: 'Audit me',
+      priority: 'normal',
+      customer_email: 'secret@example.com',
+    });
     await agent.submit(proposal);
     await stack.watcher.waitForOutcome(proposal.proposal_id);
 
     const rows = await waitForRows("run_id = 'run-audited'", 6);
     expect(rows.map((row) => row.event_type).sort()).toEqual(
-      ['airlock.action.executed', 'airlock.budget.reserved', 'airlock.policy.decided', 'airlock.proposal.accepted', 'airlock.proposal.outcome', 'airlock.proposal.submitted'].sort(),
+      [
+        'airlock.action.executed',
+        'airlock.budget.reserved',
+        'airlock.policy.decided',
+        'airlock.proposal.accepted',
+        'airlock.proposal.outcome',
+        'airlock.proposal.submitted',
+      ].sort(),
     );
     expect(new Set(rows.map((row) => row.event_id)).size).toBe(rows.length);
     const traceIds = new Set(rows.map((row) => row.trace_id));
@@ -159,7 +200,9 @@ describe('the proposal path', () => {
   async function waitForRows(where: string, atLeast: number): Promise<EventRowView[]> {
     let rows: EventRowView[] = [];
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      rows = await stack.clickhouse.select<EventRowView>(`SELECT * FROM ${stack.database}.events FINAL WHERE ${where}`);
+      rows = await stack.clickhouse.select<EventRowView>(
+        `SELECT * FROM ${stack.database}.events FINAL WHERE ${where}`,
+      );
       if (rows.length >= atLeast) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -27,7 +27,8 @@ export class ClickHouseHttp {
       throw new ClickHouseError(`ClickHouse at ${this.baseUrl} is unreachable: ${(error as Error).message}`);
     }
     const text = await response.text();
-    if (!response.ok) throw new ClickHouseError(`ClickHouse answered ${response.status}: ${text.trim().slice(0, 500)}`);
+    if (!response.ok)
+      throw new ClickHouseError(`ClickHouse answered ${response.status}: ${text.trim().slice(0, 500)}`);
     return text;
   }
 

@@ -40,7 +40,10 @@ export class InboundEvents {
     await withConsumerSpan(`${this.service} handle ${topic}`, parsed.raw.headers, ids, () => work(envelope));
   }
 
-  private async refuse(refused: RefusedEvent, onRefused?: (refused: RefusedEvent) => Promise<void>): Promise<void> {
+  private async refuse(
+    refused: RefusedEvent,
+    onRefused?: (refused: RefusedEvent) => Promise<void>,
+  ): Promise<void> {
     const { raw } = refused;
     this.logger.event('warn', 'dead-lettered a message that could not be parsed', {
       topic: raw.topic,

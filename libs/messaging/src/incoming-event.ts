@@ -1,11 +1,5 @@
 import type { KafkaContext } from '@nestjs/microservices';
-import {
-  topics,
-  validateEnvelope,
-  validatePayload,
-  type Envelope,
-  type TopicKey,
-} from '@airlock/contracts';
+import { topics, validateEnvelope, validatePayload, type Envelope, type TopicKey } from '@airlock/contracts';
 
 export interface RawKafkaMessage {
   topic: string;
@@ -18,7 +12,12 @@ export interface RawKafkaMessage {
 
 export type ParsedEvent<K extends TopicKey> =
   | { ok: true; envelope: Envelope<K>; raw: RawKafkaMessage }
-  | { ok: false; code: 'oversized_message' | 'malformed_envelope' | 'invalid_submission'; error: string; raw: RawKafkaMessage };
+  | {
+      ok: false;
+      code: 'oversized_message' | 'malformed_envelope' | 'invalid_submission';
+      error: string;
+      raw: RawKafkaMessage;
+    };
 
 export const defaultMaxMessageBytes = 256 * 1024;
 
@@ -53,7 +52,8 @@ export function parseEvent<K extends TopicKey>(
   raw: RawKafkaMessage,
   maxBytes: number = defaultMaxMessageBytes,
 ): ParsedEvent<K> {
-  if (raw.value === null) return { ok: false, code: 'malformed_envelope', error: 'message has no value', raw };
+  if (raw.value === null)
+    return { ok: false, code: 'malformed_envelope', error: 'message has no value', raw };
   if (raw.value.length > maxBytes) {
     return {
       ok: false,
@@ -65,15 +65,32 @@ export function parseEvent<K extends TopicKey>(
   const json = parseJson(raw.value);
   if (!json.ok) return { ok: false, code: 'malformed_envelope', error: json.error, raw };
   const envelope = validateEnvelope(json.value);
-  if (!envelope.ok) return { ok: false, code: 'malformed_envelope', error: `not a CloudEvent: ${envelope.errors}`, raw };
+  if (!envelope.ok)
+    return { ok: false, code: 'malformed_envelope', error: `not a CloudEvent: ${envelope.errors}`, raw };
   const expectedType = topics[topic].eventType;
   if (envelope.value.type !== expectedType) {
-    return { ok: false, code: 'malformed_envelope', error: `event type ${envelope.value.type} does not belong on this topic (expected ${expectedType})`, raw };
+    return {
+      ok: false,
+      code: 'malformed_envelope',
+      error: `event type ${envelope.value.type} does not belong on this topic (expected ${expectedType})`,
+      raw,
+    };
   }
   if (raw.key !== envelope.value.runid) {
-    return { ok: false, code: 'malformed_envelope', error: `message key ${String(raw.key)} is not the event's run id ${envelope.value.runid}`, raw };
+    return {
+      ok: false,
+      code: 'malformed_envelope',
+      error: `message key ${String(raw.key)} is not the event's run id ${envelope.value.runid}`,
+      raw,
+    };
   }
   const payload = validatePayload(topic, envelope.value.data);
-  if (!payload.ok) return { ok: false, code: 'invalid_submission', error: `payload does not match its schema: ${payload.errors}`, raw };
+  if (!payload.ok)
+    return {
+      ok: false,
+      code: 'invalid_submission',
+      error: `payload does not match its schema: ${payload.errors}`,
+      raw,
+    };
   return { ok: true, envelope: { ...envelope.value, data: payload.value }, raw };
 }

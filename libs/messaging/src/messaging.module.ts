@@ -1,4 +1,10 @@
-import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, Inject } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  Inject,
+} from '@nestjs/common';
 import { EventPublisher } from './event-publisher';
 import { InboundEvents, type InboundLogger } from './inbound-events';
 
@@ -17,7 +23,12 @@ class PublisherLifecycle implements OnModuleInit, OnApplicationShutdown {
 /** Gives a service its publisher and inbound event handling, connected for its lifetime. */
 @Module({})
 export class MessagingModule {
-  static forService(options: { service: string; brokers: string[]; logger: InboundLogger; maxMessageBytes?: number }): DynamicModule {
+  static forService(options: {
+    service: string;
+    brokers: string[];
+    logger: InboundLogger;
+    maxMessageBytes?: number;
+  }): DynamicModule {
     const publisher = new EventPublisher({ service: options.service, brokers: options.brokers });
     return {
       module: MessagingModule,

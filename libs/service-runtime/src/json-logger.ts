@@ -31,13 +31,17 @@ export class JsonLogger implements LoggerService {
     this.event('info', String(message), context ? { context } : {});
   }
   error(message: unknown, trace?: string, context?: string): void {
-    this.event('error', String(message), { ...(context ? { context } : {}), ...(trace ? { stack: trace } : {}) });
+    this.event('error', String(message), {
+      ...(context ? { context } : {}),
+      ...(trace ? { stack: trace } : {}),
+    });
   }
   warn(message: unknown, context?: string): void {
     this.event('warn', String(message), context ? { context } : {});
   }
   debug(message: unknown, context?: string): void {
-    if (process.env['AIRLOCK_LOG_LEVEL'] === 'debug') this.event('debug', String(message), context ? { context } : {});
+    if (process.env['AIRLOCK_LOG_LEVEL'] === 'debug')
+      this.event('debug', String(message), context ? { context } : {});
   }
   verbose(message: unknown, context?: string): void {
     this.debug(message, context);

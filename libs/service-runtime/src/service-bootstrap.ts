@@ -20,7 +20,10 @@ async function createApp(definition: ServiceDefinition): Promise<RunningApp> {
   const transport = kafkaTransportOptions({ brokers: definition.brokers, service: definition.service });
   const moduleClass = definition.module as Parameters<typeof NestFactory.create>[0];
   if (definition.httpPort === undefined) {
-    const app = await NestFactory.createMicroservice(moduleClass, { ...transport, logger: definition.logger });
+    const app = await NestFactory.createMicroservice(moduleClass, {
+      ...transport,
+      logger: definition.logger,
+    });
     app.enableShutdownHooks();
     await app.listen();
     return app;

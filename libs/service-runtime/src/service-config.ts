@@ -6,7 +6,9 @@ export class ConfigError extends Error {}
 /** Settings every service needs. Each service extends this with its own. */
 export class BaseServiceConfig {
   @IsString()
-  @IsNotEmpty({ message: 'AIRLOCK_KAFKA_BROKERS must list the Kafka bootstrap servers, e.g. 127.0.0.1:19092' })
+  @IsNotEmpty({
+    message: 'AIRLOCK_KAFKA_BROKERS must list the Kafka bootstrap servers, e.g. 127.0.0.1:19092',
+  })
   AIRLOCK_KAFKA_BROKERS!: string;
 
   /** Prefix for topics, consumer groups and store schemas, so several stacks (tests, demo) share one Kafka. */
@@ -43,12 +45,16 @@ export function loadConfig<T extends object>(
 }
 
 export function brokersOf(config: BaseServiceConfig): string[] {
-  return config.AIRLOCK_KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter(Boolean);
+  return config.AIRLOCK_KAFKA_BROKERS.split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
 }
 
 /** Settings of a service that keeps durable state in PostgreSQL. */
 export class StatefulServiceConfig extends BaseServiceConfig {
   @IsString()
-  @IsNotEmpty({ message: 'AIRLOCK_POSTGRES_URL must point at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/airlock' })
+  @IsNotEmpty({
+    message: 'AIRLOCK_POSTGRES_URL must point at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/airlock',
+  })
   AIRLOCK_POSTGRES_URL!: string;
 }

@@ -82,7 +82,11 @@ export async function withConsumerSpan<T>(
 }
 
 /** A span for work that starts outside Kafka (an HTTP approval, a timer). */
-export async function withInternalSpan<T>(spanName: string, ids: AirlockSpanIds, work: () => Promise<T>): Promise<T> {
+export async function withInternalSpan<T>(
+  spanName: string,
+  ids: AirlockSpanIds,
+  work: () => Promise<T>,
+): Promise<T> {
   return tracer().startActiveSpan(spanName, { attributes: airlockAttributes(ids) }, async (span) => {
     try {
       return await work();

@@ -41,7 +41,12 @@ export class AirlockStack {
     readonly dir: string,
     readonly paths: LocalBundlePaths,
   ) {
-    this.watcher = new EventWatcher(this.kafka, namespace, ['outcomes', 'dlq', 'actionsExecuted', 'policyDecisions']);
+    this.watcher = new EventWatcher(this.kafka, namespace, [
+      'outcomes',
+      'dlq',
+      'actionsExecuted',
+      'policyDecisions',
+    ]);
     this.clickhouse = new ClickHouseHttp(localInfra.clickhouseUrl);
   }
 
@@ -116,7 +121,8 @@ export class AirlockStack {
     const client = new Client({ connectionString: localInfra.postgresUrl });
     await client.connect();
     try {
-      for (const name of serviceNames) await client.query(`DROP SCHEMA IF EXISTS ${this.namespace}_${name} CASCADE`);
+      for (const name of serviceNames)
+        await client.query(`DROP SCHEMA IF EXISTS ${this.namespace}_${name} CASCADE`);
     } finally {
       await client.end();
     }

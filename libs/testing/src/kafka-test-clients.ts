@@ -6,7 +6,11 @@ import { topicName } from '@airlock/messaging';
 import { signProposal } from '@airlock/proposal-verification';
 
 export function testKafka(brokers: string): Kafka {
-  return new Kafka({ clientId: `airlock-test-${randomUUID().slice(0, 8)}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  return new Kafka({
+    clientId: `airlock-test-${randomUUID().slice(0, 8)}`,
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
 }
 
 /** What an agent does from its own code: sign a proposal with its key and publish it. */
@@ -18,7 +22,12 @@ export class TestAgent {
     private readonly key: SigningKey,
   ) {}
 
-  proposal(runId: string, tool: string, args: Record<string, unknown>, overrides: Partial<Proposal> = {}): Proposal {
+  proposal(
+    runId: string,
+    tool: string,
+    args: Record<string, unknown>,
+    overrides: Partial<Proposal> = {},
+  ): Proposal {
     return {
       proposal_id: `p-${randomUUID()}`,
       run_id: runId,
@@ -52,8 +61,16 @@ export class TestAgent {
     await this.sendRaw(envelope.runid, JSON.stringify(envelope), 'proposals', { traceparent });
   }
 
-  async sendRaw(key: string, value: string | Buffer, topic: TopicKey = 'proposals', headers: Record<string, string> = {}): Promise<void> {
-    await this.producer.send({ topic: topicName(topic, this.namespace), messages: [{ key, value, headers }] });
+  async sendRaw(
+    key: string,
+    value: string | Buffer,
+    topic: TopicKey = 'proposals',
+    headers: Record<string, string> = {},
+  ): Promise<void> {
+    await this.producer.send({
+      topic: topicName(topic, this.namespace),
+      messages: [{ key, value, headers }],
+    });
   }
 }
 
@@ -95,17 +112,27 @@ export class EventWatcher {
   }
 
   forProposal(topic: TopicKey, proposalId: string): SeenEvent[] {
-    return this.events(topic, (event) => event.envelope.data['proposal_id'] === proposalId || event.envelope.proposalid === proposalId);
+    return this.events(
+      topic,
+      (event) =>
+        event.envelope.data['proposal_id'] === proposalId || event.envelope.proposalid === proposalId,
+    );
   }
 
-  async waitFor(topic: TopicKey, predicate: (event: SeenEvent) => boolean, timeoutMs = 30000): Promise<SeenEvent> {
+  async waitFor(
+    topic: TopicKey,
+    predicate: (event: SeenEvent) => boolean,
+    timeoutMs = 30000,
+  ): Promise<SeenEvent> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const found = this.events(topic, predicate);
       if (found[0]) return found[0];
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`no ${topic} event matched within ${timeoutMs} ms; saw ${this.events(topic).length} ${topic} events`);
+    throw new Error(
+      `no ${topic} event matched within ${timeoutMs} ms; saw ${this.events(topic).length} ${topic} events`,
+    );
   }
 
   async waitForOutcome(proposalId: string, timeoutMs = 30000): Promise<SeenEvent> {

@@ -13,15 +13,23 @@ export const localInfra = {
 function runStep(description: string, command: string, args: string[]): void {
   process.stdout.write(`[airlock] ${description}\n`);
   const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`${description} failed (exit ${result.status}); see the output above`);
+  if (result.status !== 0)
+    throw new Error(`${description} failed (exit ${result.status}); see the output above`);
 }
 
 /** Starts Kafka and ClickHouse on 127.0.0.1, or joins them when they already run. */
 export function ensureLocalInfra(): void {
-  runStep('starting or joining Kafka and ClickHouse', 'bash', [join(repoRoot, 'deploy/local/infra.sh'), 'up']);
+  runStep('starting or joining Kafka and ClickHouse', 'bash', [
+    join(repoRoot, 'deploy/local/infra.sh'),
+    'up',
+  ]);
 }
 
 /** Compiles the services once; the end-to-end tests run them as real processes from dist/. */
 export function buildServices(): void {
-  runStep('compiling the services', process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+  runStep('compiling the services', process.execPath, [
+    join(repoRoot, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    'tsconfig.build.json',
+  ]);
 }

@@ -48,7 +48,9 @@ export class ServiceProcess {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`${this.service} did not log the expected line within ${timeoutMs} ms; see ${this.logFile}`);
+    throw new Error(
+      `${this.service} did not log the expected line within ${timeoutMs} ms; see ${this.logFile}`,
+    );
   }
 
   /** SIGTERM, as an operator or orchestrator would stop it; bounded wait, then SIGKILL. */

@@ -29,7 +29,12 @@ export class StandInApi {
         } catch {
           // Recorded as text: the test decides whether that is acceptable.
         }
-        this.requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body });
+        this.requests.push({
+          method: request.method ?? '',
+          path: request.url ?? '',
+          headers: request.headers,
+          body,
+        });
         response.writeHead(this.statusCode, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ id: `obj_${this.requests.length}`, received: true }));
       });

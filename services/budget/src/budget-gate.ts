@@ -31,7 +31,12 @@ export class BudgetGate {
     const { proposal, proposal_hash } = envelope.data;
     const tool = this.bundle.tools.get(proposal.tool);
     const costUsd = tool ? estimateCostUsd(tool) : 0;
-    const record = await this.store.reserve(proposal.proposal_id, proposal.run_id, costUsd, this.bundle.budgets.per_run);
+    const record = await this.store.reserve(
+      proposal.proposal_id,
+      proposal.run_id,
+      costUsd,
+      this.bundle.budgets.per_run,
+    );
     const identity = { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id };
     if (record.status === 'refused') {
       await this.publisher.publish(
@@ -48,7 +53,11 @@ export class BudgetGate {
           bundle_hash: this.bundle.hash,
         }),
       );
-      this.logger.event('info', 'over budget', { run_id: proposal.run_id, proposal_id: proposal.proposal_id, reason: record.reason });
+      this.logger.event('info', 'over budget', {
+        run_id: proposal.run_id,
+        proposal_id: proposal.proposal_id,
+        reason: record.reason,
+      });
       return;
     }
     const reservedCostUsd = microToUsd(record.cost_micro_usd);
@@ -62,15 +71,24 @@ export class BudgetGate {
     });
     await this.publisher.publish(
       'budgetReservations',
-      buildEnvelope('budgetReservations', 'airlock/budget', { ...identity, dedupKey: proposal.proposal_id }, {
-        proposal,
-        proposal_hash,
-        attestations: [...envelope.data.attestations, attestation],
-        reserved_cost_usd: reservedCostUsd,
-        bundle_hash: this.bundle.hash,
-      }),
+      buildEnvelope(
+        'budgetReservations',
+        'airlock/budget',
+        { ...identity, dedupKey: proposal.proposal_id },
+        {
+          proposal,
+          proposal_hash,
+          attestations: [...envelope.data.attestations, attestation],
+          reserved_cost_usd: reservedCostUsd,
+          bundle_hash: this.bundle.hash,
+        },
+      ),
     );
-    this.logger.event('info', 'budget reserved', { run_id: proposal.run_id, proposal_id: proposal.proposal_id, cost_usd: reservedCostUsd });
+    this.logger.event('info', 'budget reserved', {
+      run_id: proposal.run_id,
+      proposal_id: proposal.proposal_id,
+      cost_usd: reservedCostUsd,
+    });
   }
 
   async settle(outcome: ProposalOutcome): Promise<void> {

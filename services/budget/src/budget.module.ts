@@ -22,7 +22,13 @@ export class BudgetModule {
   static register(deps: BudgetDependencies): DynamicModule {
     return {
       module: BudgetModule,
-      imports: [MessagingModule.forService({ service: 'budget', brokers: brokersOf(deps.config), logger: deps.logger })],
+      imports: [
+        MessagingModule.forService({
+          service: 'budget',
+          brokers: brokersOf(deps.config),
+          logger: deps.logger,
+        }),
+      ],
       controllers: [ClearedProposalHandler],
       providers: [
         { provide: BUDGET_BUNDLE, useValue: deps.bundle },

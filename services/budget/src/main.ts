@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { loadBundle, readSigningKey } from '@airlock/bundle';
 import { currentNamespace } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
-import { brokersOf, loadConfig, runService, startOrExit, StatefulServiceConfig } from '@airlock/service-runtime';
+import {
+  brokersOf,
+  loadConfig,
+  runService,
+  startOrExit,
+  StatefulServiceConfig,
+} from '@airlock/service-runtime';
 import { BudgetModule } from './budget.module';
 import { reservationStoreMigrations } from './reservation-store';
 

@@ -34,7 +34,12 @@ interface ReservationRow {
 function toRecord(row: ReservationRow): ReservationRecord {
   const cost = Number(row.cost_micro_usd);
   return row.status === 'refused'
-    ? { status: 'refused', cost_micro_usd: cost, code: row.refusal_code ?? '', reason: row.refusal_reason ?? '' }
+    ? {
+        status: 'refused',
+        cost_micro_usd: cost,
+        code: row.refusal_code ?? '',
+        reason: row.refusal_reason ?? '',
+      }
     : { status: row.status, cost_micro_usd: cost };
 }
 
@@ -46,9 +51,17 @@ function toRecord(row: ReservationRow): ReservationRecord {
 export class ReservationStore {
   constructor(private readonly pool: Pool) {}
 
-  async reserve(proposalId: string, runId: string, costUsd: number, limits: BudgetLimits['per_run']): Promise<ReservationRecord> {
+  async reserve(
+    proposalId: string,
+    runId: string,
+    costUsd: number,
+    limits: BudgetLimits['per_run'],
+  ): Promise<ReservationRecord> {
     return inTransaction(this.pool, async (client) => {
-      const earlier = await client.query<ReservationRow>('SELECT * FROM reservations WHERE proposal_id = $1', [proposalId]);
+      const earlier = await client.query<ReservationRow>(
+        'SELECT * FROM reservations WHERE proposal_id = $1',
+        [proposalId],
+      );
       if (earlier.rows[0]) return toRecord(earlier.rows[0]);
       await client.query('INSERT INTO run_usage (run_id) VALUES ($1) ON CONFLICT DO NOTHING', [runId]);
       const locked = await client.query<{ calls: number; spend_micro_usd: string }>(

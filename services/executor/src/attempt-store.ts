@@ -34,10 +34,11 @@ export class AttemptStore {
       [proposalId, runId, idempotencyKey],
     );
     if (inserted.rowCount === 1) return { kind: 'first' };
-    const existing = await this.pool.query<{ status: string; result: ToolCallResult | null; published: boolean }>(
-      'SELECT status, result, published FROM attempts WHERE proposal_id = $1',
-      [proposalId],
-    );
+    const existing = await this.pool.query<{
+      status: string;
+      result: ToolCallResult | null;
+      published: boolean;
+    }>('SELECT status, result, published FROM attempts WHERE proposal_id = $1', [proposalId]);
     const row = existing.rows[0];
     if (!row || row.status === 'started' || row.result === null) return { kind: 'interrupted' };
     return { kind: 'finished', result: row.result, published: row.published };

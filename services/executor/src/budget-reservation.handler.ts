@@ -12,6 +12,8 @@ export class BudgetReservationHandler {
 
   @EventPattern(topicName('budgetReservations'))
   async onReservation(@Ctx() context: KafkaContext): Promise<void> {
-    await this.inbound.handle('budgetReservations', context, (envelope) => this.gate.execute(envelope, rawMessageOf(context)));
+    await this.inbound.handle('budgetReservations', context, (envelope) =>
+      this.gate.execute(envelope, rawMessageOf(context)),
+    );
   }
 }

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { buildEnvelope, outcomeEnvelope, type Envelope, type Proposal, type ToolDefinition } from '@airlock/contracts';
+import {
+  buildEnvelope,
+  outcomeEnvelope,
+  type Envelope,
+  type Proposal,
+  type ToolDefinition,
+} from '@airlock/contracts';
 import { checkExecutionProof, type ServiceKeyring } from '@airlock/attestation';
 import { redact } from '@airlock/audit-record';
 import type { Bundle } from '@airlock/bundle';
@@ -38,17 +44,35 @@ export class ExecutorGate {
     if (!proof.ok) {
       // A forged or tampered event says nothing about the real proposal, so it gets no outcome of
       // its own (that could contradict the real one); it is kept, with the reason, in the DLQ.
-      await this.publisher.publish('dlq', deadLetterEnvelope('executor', raw, `refused to execute: ${proof.code}: ${proof.reason}`));
-      this.logger.event('warn', 'refused an event without valid proof', { run_id: proposal.run_id, proposal_id: proposal.proposal_id, reason_code: proof.code, reason: proof.reason });
+      await this.publisher.publish(
+        'dlq',
+        deadLetterEnvelope('executor', raw, `refused to execute: ${proof.code}: ${proof.reason}`),
+      );
+      this.logger.event('warn', 'refused an event without valid proof', {
+        run_id: proposal.run_id,
+        proposal_id: proposal.proposal_id,
+        reason_code: proof.code,
+        reason: proof.reason,
+      });
       return;
     }
     const tool = this.bundle.tools.get(proposal.tool);
     const idempotencyKey = idempotencyKeyOf(proposal.proposal_id, proposal_hash);
     const result = tool
       ? await this.attemptOnce(proposal, tool, idempotencyKey)
-      : ({ kind: 'failed', reason_code: 'unknown_tool', reason: `tool ${proposal.tool} is no longer in the bundle` } as const);
+      : ({
+          kind: 'failed',
+          reason_code: 'unknown_tool',
+          reason: `tool ${proposal.tool} is no longer in the bundle`,
+        } as const);
     if (result === 'already_reported') return;
-    await this.report(proposal, result, idempotencyKey, envelope.data.reserved_cost_usd, tool?.sensitive_fields ?? []);
+    await this.report(
+      proposal,
+      result,
+      idempotencyKey,
+      envelope.data.reserved_cost_usd,
+      tool?.sensitive_fields ?? [],
+    );
     await this.attempts.markPublished(proposal.proposal_id);
   }
 
@@ -68,7 +92,10 @@ export class ExecutorGate {
       await this.attempts.finish(proposal.proposal_id, unknown);
       return unknown;
     }
-    const result = await callHttpTool({ proposal, tool, idempotencyKey, timeoutMs: this.timeoutMs }, this.secrets);
+    const result = await callHttpTool(
+      { proposal, tool, idempotencyKey, timeoutMs: this.timeoutMs },
+      this.secrets,
+    );
     await this.attempts.finish(proposal.proposal_id, result);
     return result;
   }
@@ -84,17 +111,22 @@ export class ExecutorGate {
     if (result.kind === 'succeeded') {
       await this.publisher.publish(
         'actionsExecuted',
-        buildEnvelope('actionsExecuted', 'airlock/executor', { ...ids, dedupKey: proposal.proposal_id }, {
-          proposal_id: proposal.proposal_id,
-          run_id: proposal.run_id,
-          agent_id: proposal.agent_id,
-          tool: proposal.tool,
-          idempotency_key: idempotencyKey,
-          status_code: result.status_code,
-          response: redact(result.response, sensitiveFields),
-          cost_usd: costUsd,
-          bundle_hash: this.bundle.hash,
-        }),
+        buildEnvelope(
+          'actionsExecuted',
+          'airlock/executor',
+          { ...ids, dedupKey: proposal.proposal_id },
+          {
+            proposal_id: proposal.proposal_id,
+            run_id: proposal.run_id,
+            agent_id: proposal.agent_id,
+            tool: proposal.tool,
+            idempotency_key: idempotencyKey,
+            status_code: result.status_code,
+            response: redact(result.response, sensitiveFields),
+            cost_usd: costUsd,
+            bundle_hash: this.bundle.hash,
+          },
+        ),
       );
     }
     const executed = result.kind === 'succeeded';
@@ -113,6 +145,10 @@ export class ExecutorGate {
         ...(executed ? { cost_usd: costUsd } : {}),
       }),
     );
-    this.logger.event('info', `execution ${result.kind}`, { run_id: proposal.run_id, proposal_id: proposal.proposal_id, tool: proposal.tool });
+    this.logger.event('info', `execution ${result.kind}`, {
+      run_id: proposal.run_id,
+      proposal_id: proposal.proposal_id,
+      tool: proposal.tool,
+    });
   }
 }

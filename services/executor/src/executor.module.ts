@@ -7,7 +7,13 @@ import { brokersOf, JsonLogger } from '@airlock/service-runtime';
 import { AttemptStore } from './attempt-store';
 import { BudgetReservationHandler } from './budget-reservation.handler';
 import type { ExecutorConfig } from './executor.config';
-import { EXECUTOR_BUNDLE, EXECUTOR_KEYRING, EXECUTOR_SECRETS, EXECUTOR_TIMEOUT_MS, ExecutorGate } from './executor-gate';
+import {
+  EXECUTOR_BUNDLE,
+  EXECUTOR_KEYRING,
+  EXECUTOR_SECRETS,
+  EXECUTOR_TIMEOUT_MS,
+  ExecutorGate,
+} from './executor-gate';
 import type { ToolCallSecrets } from './http-tool-adapter';
 
 export interface ExecutorDependencies {
@@ -24,7 +30,13 @@ export class ExecutorModule {
   static register(deps: ExecutorDependencies): DynamicModule {
     return {
       module: ExecutorModule,
-      imports: [MessagingModule.forService({ service: 'executor', brokers: brokersOf(deps.config), logger: deps.logger })],
+      imports: [
+        MessagingModule.forService({
+          service: 'executor',
+          brokers: brokersOf(deps.config),
+          logger: deps.logger,
+        }),
+      ],
       controllers: [BudgetReservationHandler],
       providers: [
         { provide: EXECUTOR_BUNDLE, useValue: deps.bundle },

@@ -26,15 +26,27 @@ function prepare(call: ToolCall, secrets: ToolCallSecrets): Prepared {
   const { tool, proposal } = call;
   const base = secrets.destinations[tool.adapter.destination];
   if (base === undefined) {
-    return { kind: 'failed', reason_code: 'destination_not_allowed', reason: `destination ${tool.adapter.destination} has no configured address` };
+    return {
+      kind: 'failed',
+      reason_code: 'destination_not_allowed',
+      reason: `destination ${tool.adapter.destination} has no configured address`,
+    };
   }
   const url = new URL(tool.adapter.path, base);
   if (!tool.allowed_hosts.includes(url.hostname)) {
-    return { kind: 'failed', reason_code: 'destination_not_allowed', reason: `host ${url.hostname} is not on the allowlist of ${tool.name}` };
+    return {
+      kind: 'failed',
+      reason_code: 'destination_not_allowed',
+      reason: `host ${url.hostname} is not on the allowlist of ${tool.name}`,
+    };
   }
   const credential = secrets.credentials[`${proposal.agent_id}/${tool.name}`];
   if (credential === undefined) {
-    return { kind: 'failed', reason_code: 'missing_credential', reason: `no credential is provisioned for ${proposal.agent_id} on ${tool.name}` };
+    return {
+      kind: 'failed',
+      reason_code: 'missing_credential',
+      reason: `no credential is provisioned for ${proposal.agent_id} on ${tool.name}`,
+    };
   }
   return { ok: true, url, credential };
 }
@@ -76,12 +88,26 @@ export async function callHttpTool(call: ToolCall, secrets: ToolCallSecrets): Pr
     });
     const body = await readBody(response);
     if (response.ok) return { kind: 'succeeded', status_code: response.status, response: body };
-    return { kind: 'failed', reason_code: 'tool_call_failed', reason: `${call.tool.name} answered HTTP ${response.status}`, status_code: response.status, response: body };
+    return {
+      kind: 'failed',
+      reason_code: 'tool_call_failed',
+      reason: `${call.tool.name} answered HTTP ${response.status}`,
+      status_code: response.status,
+      response: body,
+    };
   } catch (error) {
     if (connectionRefused(error)) {
-      return { kind: 'failed', reason_code: 'tool_unreachable', reason: `${prepared.url.host} refused the connection; nothing was sent` };
+      return {
+        kind: 'failed',
+        reason_code: 'tool_unreachable',
+        reason: `${prepared.url.host} refused the connection; nothing was sent`,
+      };
     }
     // Timed out or cut off after sending: the side effect may or may not have happened.
-    return { kind: 'unknown', reason_code: 'tool_call_failed', reason: `${call.tool.name} call did not complete: ${(error as Error).message}` };
+    return {
+      kind: 'unknown',
+      reason_code: 'tool_call_failed',
+      reason: `${call.tool.name} call did not complete: ${(error as Error).message}`,
+    };
   }
 }

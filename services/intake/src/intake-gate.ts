@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { buildEnvelope, isIdentifier, outcomeEnvelope, type Envelope, type Proposal } from '@airlock/contracts';
+import {
+  buildEnvelope,
+  isIdentifier,
+  outcomeEnvelope,
+  type Envelope,
+  type Proposal,
+} from '@airlock/contracts';
 import { proposalHash, signAttestation, type SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
 import { EventPublisher, type RefusedEvent } from '@airlock/messaging';
@@ -25,7 +31,14 @@ export class IntakeGate {
   async admit(envelope: Envelope<'proposals'>): Promise<void> {
     const verdict = await verifySubmission(envelope.data, envelope, this.bundle.agents);
     if (!verdict.ok) {
-      await this.reject(envelope.runid, envelope.id, verdict.code, verdict.reason, verdict.proposal_id, verdict.agent_id);
+      await this.reject(
+        envelope.runid,
+        envelope.id,
+        verdict.code,
+        verdict.reason,
+        verdict.proposal_id,
+        verdict.agent_id,
+      );
       return;
     }
     const { proposal } = verdict;
@@ -33,7 +46,14 @@ export class IntakeGate {
     const claim = await this.ledger.claim(proposal.proposal_id, envelope.id, proposal.run_id);
     if (claim === 'replayed') {
       const reason = `proposal id ${proposal.proposal_id} was already submitted; a proposal is accepted once`;
-      await this.reject(envelope.runid, envelope.id, 'replayed_proposal_id', reason, proposal.proposal_id, proposal.agent_id);
+      await this.reject(
+        envelope.runid,
+        envelope.id,
+        'replayed_proposal_id',
+        reason,
+        proposal.proposal_id,
+        proposal.agent_id,
+      );
       return;
     }
     await this.accept(proposal, envelope.id);
@@ -58,7 +78,12 @@ export class IntakeGate {
     const accepted = buildEnvelope(
       'accepted',
       'airlock/intake',
-      { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id, dedupKey: proposal.proposal_id },
+      {
+        runId: proposal.run_id,
+        proposalId: proposal.proposal_id,
+        agentId: proposal.agent_id,
+        dedupKey: proposal.proposal_id,
+      },
       { proposal, proposal_hash: hash, attestations: [attestation], submission_id: submissionId },
     );
     await this.publisher.publish('accepted', accepted);
@@ -93,6 +118,11 @@ export class IntakeGate {
         bundle_hash: this.bundle.hash,
       }),
     );
-    this.logger.event('warn', 'submission rejected', { run_id: runId, proposal_id: proposalId, reason_code: code, reason });
+    this.logger.event('warn', 'submission rejected', {
+      run_id: runId,
+      proposal_id: proposalId,
+      reason_code: code,
+      reason,
+    });
   }
 }

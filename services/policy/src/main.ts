@@ -11,7 +11,10 @@ startOrExit('policy', async (logger) => {
   // Policies are parsed once here; a bundle that does not parse stops the service with the file and error.
   const engine = createPolicyEngine({ policies: bundle.policies, tools: bundle.tools });
   const signingKey = readSigningKey(join(config.AIRLOCK_SECRETS_DIR, 'services', 'policy.private.jwk.json'));
-  logger.event('info', 'policy bundle loaded', { bundle_hash: bundle.hash, policies: Object.keys(bundle.policies) });
+  logger.event('info', 'policy bundle loaded', {
+    bundle_hash: bundle.hash,
+    policies: Object.keys(bundle.policies),
+  });
   return runService({
     service: 'policy',
     brokers: brokersOf(config),

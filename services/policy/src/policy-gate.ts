@@ -47,15 +47,20 @@ export class PolicyGate {
     const identity = { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id };
     await this.publisher.publish(
       'policyDecisions',
-      buildEnvelope('policyDecisions', 'airlock/policy', { ...identity, dedupKey: proposal.proposal_id }, {
-        proposal,
-        proposal_hash,
-        attestations,
-        decision: verdict.decision,
-        policy_ids: verdict.policy_ids,
-        reasons: verdict.reasons,
-        bundle_hash: this.bundle.hash,
-      }),
+      buildEnvelope(
+        'policyDecisions',
+        'airlock/policy',
+        { ...identity, dedupKey: proposal.proposal_id },
+        {
+          proposal,
+          proposal_hash,
+          attestations,
+          decision: verdict.decision,
+          policy_ids: verdict.policy_ids,
+          reasons: verdict.reasons,
+          bundle_hash: this.bundle.hash,
+        },
+      ),
     );
     if (verdict.decision === 'deny') {
       await this.publisher.publish(

@@ -20,7 +20,13 @@ export class PolicyModule {
   static register(deps: PolicyDependencies): DynamicModule {
     return {
       module: PolicyModule,
-      imports: [MessagingModule.forService({ service: 'policy', brokers: brokersOf(deps.config), logger: deps.logger })],
+      imports: [
+        MessagingModule.forService({
+          service: 'policy',
+          brokers: brokersOf(deps.config),
+          logger: deps.logger,
+        }),
+      ],
       controllers: [AcceptedProposalHandler],
       providers: [
         { provide: POLICY_BUNDLE, useValue: deps.bundle },
