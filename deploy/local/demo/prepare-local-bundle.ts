@@ -22,6 +22,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`[airlock] ERROR: could not prepare the local bundle: ${String(error instanceof Error ? error.message : error)}\n`);
+  process.stderr.write(
+    `[airlock] ERROR: could not prepare the local bundle: ${String(error instanceof Error ? error.message : error)}\n`,
+  );
   process.exit(1);
 });

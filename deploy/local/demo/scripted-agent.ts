@@ -2,7 +2,12 @@
 // prints what happens at each step, then shows the audit rows ClickHouse recorded for them.
 import { join, resolve } from 'node:path';
 import { readSigningKey, readStringMap } from '@airlock/bundle';
-import { EventWatcher, TestAgent, testKafka, type SeenEvent } from '../../../libs/testing/src/kafka-test-clients';
+import {
+  EventWatcher,
+  TestAgent,
+  testKafka,
+  type SeenEvent,
+} from '../../../libs/testing/src/kafka-test-clients';
 
 const repoRoot = resolve(process.argv[2] ?? process.cwd());
 const secretsDir = join(repoRoot, 'deploy', 'local', '.generated', 'secrets');
@@ -16,12 +21,19 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
 
 function describe(outcome: SeenEvent): string {
   const data = outcome.envelope.data;
-  const policies = Array.isArray(data['policy_ids']) && data['policy_ids'].length > 0 ? ` policies=[${data['policy_ids'].join(', ')}]` : '';
+  const policies =
+    Array.isArray(data['policy_ids']) && data['policy_ids'].length > 0
+      ? ` policies=[${data['policy_ids'].join(', ')}]`
+      : '';
   const approver = data['approver_id'] ? ` approver=${String(data['approver_id'])}` : '';
   return `outcome=${String(data['outcome'])} reason_code=${String(data['reason_code'])} decided_by=${String(data['decided_by'])}${policies}${approver}\n      "${String(data['reason'])}"`;
 }
 
-async function approvalApi(path: string, token: string, init: { method?: string; body?: unknown } = {}): Promise<unknown> {
+async function approvalApi(
+  path: string,
+  token: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<unknown> {
   const response = await fetch(`${approvalUrl}${path}`, {
     method: init.method ?? 'GET',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -36,22 +48,31 @@ async function approvalApi(path: string, token: string, init: { method?: string;
 async function waitForPendingApproval(proposalId: string, token: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const listed = (await approvalApi('/approvals?status=pending', token)) as { approvals: Array<{ proposal_id: string }> };
+    const listed = (await approvalApi('/approvals?status=pending', token)) as {
+      approvals: Array<{ proposal_id: string }>;
+    };
     if (listed.approvals.some((approval) => approval.proposal_id === proposalId)) return;
     await sleep(300);
   }
-  throw new Error(`proposal ${proposalId} did not appear in GET /approvals?status=pending within ${timeoutMs / 1000} s`);
+  throw new Error(
+    `proposal ${proposalId} did not appear in GET /approvals?status=pending within ${timeoutMs / 1000} s`,
+  );
 }
 
 async function clickhouse(query: string): Promise<string> {
-  const response = await fetch(clickhouseUrl, { method: 'POST', body: query, signal: AbortSignal.timeout(10000) });
+  // Bold column headers only make sense on a terminal.
+  const url = process.stdout.isTTY ? clickhouseUrl : `${clickhouseUrl}/?output_format_pretty_color=0`;
+  const response = await fetch(url, { method: 'POST', body: query, signal: AbortSignal.timeout(10000) });
   const text = await response.text();
   if (!response.ok) throw new Error(`ClickHouse answered ${response.status}: ${text.trim()}`);
   return text;
 }
 
 async function main(): Promise<void> {
-  const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14);
   const runs = {
     allowed: `demo-${stamp}-allowed`,
     denied: `demo-${stamp}-denied`,
@@ -78,18 +99,26 @@ async function main(): Promise<void> {
     };
     const outcomeOf = async (proposalId: string): Promise<SeenEvent> => {
       const outcome = await watcher.waitForOutcome(proposalId, timeoutMs).catch(() => {
-        throw new Error(`no outcome for proposal ${proposalId} within ${timeoutMs / 1000} s; check the service logs`);
+        throw new Error(
+          `no outcome for proposal ${proposalId} within ${timeoutMs / 1000} s; check the service logs`,
+        );
       });
       say(`  <- ${describe(outcome)}`);
       return outcome;
     };
 
     say(`\n[demo] a) run ${runs.allowed}: open a ticket (policy permits it)`);
-    await outcomeOf(await submit(runs.allowed, 'tickets.create', { title: 'Customer cannot log in', priority: 'high' }));
+    await outcomeOf(
+      await submit(runs.allowed, 'tickets.create', { title: 'Customer cannot log in', priority: 'high' }),
+    );
 
     say(`\n[demo] b) run ${runs.denied}: email the customer directly (policy forbids it)`);
     await outcomeOf(
-      await submit(runs.denied, 'email.send', { to: 'customer@example.com', subject: 'Your refund', body: 'Hello!' }),
+      await submit(runs.denied, 'email.send', {
+        to: 'customer@example.com',
+        subject: 'Your refund',
+        body: 'Hello!',
+      }),
     );
 
     say(`\n[demo] c) run ${runs.approval}: refund $25.00 (policy requires a human approval)`);
@@ -110,7 +139,9 @@ async function main(): Promise<void> {
     say(`\n[demo] d) run ${runs.budget}: four tickets in one run (the bundle allows 3 tool calls per run)`);
     for (let call = 1; call <= 4; call += 1) {
       say(`  call ${call}/4`);
-      await outcomeOf(await submit(runs.budget, 'tickets.create', { title: `Follow-up #${call}`, priority: 'normal' }));
+      await outcomeOf(
+        await submit(runs.budget, 'tickets.create', { title: `Follow-up #${call}`, priority: 'normal' }),
+      );
     }
   } finally {
     await watcher.stop().catch(() => undefined);
@@ -124,11 +155,13 @@ async function main(): Promise<void> {
   const expectedOutcomes = 1 + 1 + 1 + 4;
   for (;;) {
     const counted = await clickhouse(
-      `SELECT count() FROM airlock.events FINAL WHERE run_id IN (${inList}) AND event_type = 'airlock.proposal.outcome' FORMAT TSV`,
+      `SELECT count() FROM airlock.events FINAL WHERE run_id IN (${inList}) AND notEmpty(ifNull(toString(outcome), '')) FORMAT TSV`,
     );
     if (Number(counted.trim()) >= expectedOutcomes) break;
     if (Date.now() > deadline) {
-      say(`[demo] WARNING: only ${counted.trim()} of ${expectedOutcomes} outcome rows reached ClickHouse within ${timeoutMs / 1000} s; showing what is there`);
+      say(
+        `[demo] WARNING: only ${counted.trim()} of ${expectedOutcomes} outcome rows reached ClickHouse within ${timeoutMs / 1000} s; showing what is there`,
+      );
       break;
     }
     await sleep(500);

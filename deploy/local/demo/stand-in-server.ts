@@ -31,7 +31,9 @@ const server = createServer((request, response) => {
 });
 
 server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ msg: 'service ready', service: 'stand-in-api', url: `http://127.0.0.1:${port}` })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'service ready', service: 'stand-in-api', url: `http://127.0.0.1:${port}` })}\n`,
+  );
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
