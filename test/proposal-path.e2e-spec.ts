@@ -1,51 +1,41 @@
 import { readSigningKey, readStringMap } from '@airlock/bundle';
-import { AirlockStack, type TestAgent } from '@airlock/testing';
+import { useAirlockStack } from '@airlock/testing';
 
 /** The whole proposal path on real Kafka, PostgreSQL and ClickHouse, with every service as a process. */
 describe('the proposal path', () => {
-  let stack: AirlockStack;
-  let agent: TestAgent;
-
-  beforeAll(async () => {
-    stack = await AirlockStack.start();
-    agent = stack.agent('support-triage');
-  }, 120000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const airlock = useAirlockStack();
 
   const approvals = (path: string, approver: string, method = 'GET', body?: unknown) =>
-    fetch(`${stack.approvalUrl}${path}`, {
+    fetch(`${airlock.stack.approvalUrl}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${stack.approverToken(approver)}`,
+        authorization: `Bearer ${airlock.stack.approverToken(approver)}`,
         'content-type': 'application/json',
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
   it('executes an allowed proposal once, with the scoped credential, idempotency key and run id', async () => {
-    const proposal = agent.proposal('run-allowed', 'tickets.create', {
+    const proposal = airlock.agent.proposal('run-allowed', 'tickets.create', {
       title: 'Printer on fire',
       priority: 'high',
     });
-    await agent.submit(proposal);
+    await airlock.agent.submit(proposal);
 
-    const outcome = await stack.watcher.waitForOutcome(proposal.proposal_id);
+    const outcome = await airlock.stack.watcher.waitForOutcome(proposal.proposal_id);
     expect(outcome.envelope.data).toMatchObject({ outcome: 'executed', decided_by: 'executor' });
 
-    const calls = stack.standIn.requestsFor(proposal.proposal_id);
+    const calls = airlock.stack.standIn.requestsFor(proposal.proposal_id);
     expect(calls).toHaveLength(1);
-    const credentials = readStringMap(stack.paths.toolCredentialsFile, 'tool credentials');
+    const credentials = readStringMap(airlock.stack.paths.toolCredentialsFile, 'tool credentials');
     expect(calls[0]?.headers['authorization']).toBe(`Bearer ${credentials['support-triage/tickets.create']}`);
     expect(calls[0]?.headers['x-airlock-run-id']).toBe('run-allowed');
     expect(calls[0]?.headers['idempotency-key']).toMatch(/^[0-9a-f]{64}$/);
-    const agentKey = readSigningKey(stack.paths.agentKeyFiles['support-triage'] ?? '');
+    const agentKey = readSigningKey(airlock.stack.paths.agentKeyFiles['support-triage'] ?? '');
     expect(JSON.stringify(calls[0])).not.toContain(agentKey.privateJwk.d);
     expect(calls[0]?.body).toEqual({ title: 'Printer on fire', priority: 'high' });
 
-    const executed = await stack.watcher.waitFor(
+    const executed = await airlock.stack.watcher.waitFor(
       'actionsExecuted',
       (e) => e.envelope.data['proposal_id'] === proposal.proposal_id,
     );
@@ -53,34 +43,37 @@ describe('the proposal path', () => {
   });
 
   it('denies a forbidden proposal with the deciding policy id and calls nothing', async () => {
-    const proposal = agent.proposal('run-denied', 'email.send', {
+    const proposal = airlock.agent.proposal('run-denied', 'email.send', {
       to: 'c@example.com',
       subject: 'hi',
       body: 'x',
     });
-    await agent.submit(proposal);
+    await airlock.agent.submit(proposal);
 
-    const outcome = await stack.watcher.waitForOutcome(proposal.proposal_id);
+    const outcome = await airlock.stack.watcher.waitForOutcome(proposal.proposal_id);
     expect(outcome.envelope.data).toMatchObject({
       outcome: 'denied',
       reason_code: 'policy_denied',
       policy_ids: ['support-never-emails-customers'],
     });
-    expect(stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
+    expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
   });
 
   it('waits for a human, refuses the agent owner, and executes once when another approver approves', async () => {
-    const proposal = agent.proposal('run-approval', 'payments.refund', {
+    const proposal = airlock.agent.proposal('run-approval', 'payments.refund', {
       charge_id: 'ch_123',
       amount_cents: 2500,
       reason: 'duplicate',
     });
-    await agent.submit(proposal);
-    await stack.watcher.waitFor('policyDecisions', (e) => e.envelope.proposalid === proposal.proposal_id);
+    await airlock.agent.submit(proposal);
+    await airlock.stack.watcher.waitFor(
+      'policyDecisions',
+      (e) => e.envelope.proposalid === proposal.proposal_id,
+    );
 
     const pending = await pollPending(proposal.proposal_id);
     expect(pending).toBe(true);
-    expect(stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
+    expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
 
     const byOwner = await approvals(`/approvals/${proposal.proposal_id}/approve`, 'alice', 'POST', {});
     expect(byOwner.status).toBe(403);
@@ -90,21 +83,21 @@ describe('the proposal path', () => {
     });
     expect(byOther.status).toBe(200);
 
-    const outcome = await stack.watcher.waitForOutcome(proposal.proposal_id);
+    const outcome = await airlock.stack.watcher.waitForOutcome(proposal.proposal_id);
     expect(outcome.envelope.data['outcome']).toBe('executed');
-    expect(stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(1);
+    expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(1);
 
     const again = await approvals(`/approvals/${proposal.proposal_id}/approve`, 'bob', 'POST', {});
     expect(again.status).toBe(409);
   });
 
   it('executes nothing when the approver denies', async () => {
-    const proposal = agent.proposal('run-approval-denied', 'payments.refund', {
+    const proposal = airlock.agent.proposal('run-approval-denied', 'payments.refund', {
       charge_id: 'ch_9',
       amount_cents: 900,
       reason: 'goodwill',
     });
-    await agent.submit(proposal);
+    await airlock.agent.submit(proposal);
     expect(await pollPending(proposal.proposal_id)).toBe(true);
 
     const denied = await approvals(`/approvals/${proposal.proposal_id}/deny`, 'bob', 'POST', {
@@ -112,45 +105,47 @@ describe('the proposal path', () => {
     });
     expect(denied.status).toBe(200);
 
-    const outcome = await stack.watcher.waitForOutcome(proposal.proposal_id);
+    const outcome = await airlock.stack.watcher.waitForOutcome(proposal.proposal_id);
     expect(outcome.envelope.data).toMatchObject({ outcome: 'approval_denied', approver_id: 'bob' });
-    expect(stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
+    expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
   });
 
   it('refuses approval calls without a valid approver token', async () => {
-    const response = await fetch(`${stack.approvalUrl}/approvals`, {
+    const response = await fetch(`${airlock.stack.approvalUrl}/approvals`, {
       headers: { authorization: 'Bearer not-a-real-token-at-all' },
     });
     expect(response.status).toBe(401);
   });
 
   it('executes a proposal submitted twice only once', async () => {
-    const proposal = agent.proposal('run-redelivery', 'tickets.create', {
+    const proposal = airlock.agent.proposal('run-redelivery', 'tickets.create', {
       title: 'Duplicate me',
       priority: 'low',
     });
-    const envelope = await agent.submit(proposal);
-    await agent.sendEnvelope(envelope);
-    const resigned = await agent.submit(proposal);
+    const envelope = await airlock.agent.submit(proposal);
+    await airlock.agent.sendEnvelope(envelope);
+    const resigned = await airlock.agent.submit(proposal);
 
-    await stack.watcher.waitForOutcome(proposal.proposal_id);
-    await stack.watcher.waitFor('outcomes', (e) => e.envelope.data['submission_id'] === resigned.id);
+    await airlock.stack.watcher.waitForOutcome(proposal.proposal_id);
+    await airlock.stack.watcher.waitFor('outcomes', (e) => e.envelope.data['submission_id'] === resigned.id);
     await new Promise((resolve) => setTimeout(resolve, 2000));
 
-    expect(stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(1);
-    const outcomes = stack.watcher.forProposal('outcomes', proposal.proposal_id).map((e) => e.envelope.data);
+    expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(1);
+    const outcomes = airlock.stack.watcher
+      .forProposal('outcomes', proposal.proposal_id)
+      .map((e) => e.envelope.data);
     expect(outcomes.filter((o) => o['outcome'] === 'executed')).toHaveLength(1);
     expect(outcomes.filter((o) => o['reason_code'] === 'replayed_proposal_id')).toHaveLength(1);
   });
 
   it('records every event of a run in ClickHouse, once, in one trace, with an intact hash chain', async () => {
-    const proposal = agent.proposal('run-audited', 'tickets.create', {
+    const proposal = airlock.agent.proposal('run-audited', 'tickets.create', {
       title: 'Audit me',
       priority: 'normal',
       customer_email: 'secret@example.com',
     });
-    await agent.submit(proposal);
-    await stack.watcher.waitForOutcome(proposal.proposal_id);
+    await airlock.agent.submit(proposal);
+    await airlock.stack.watcher.waitForOutcome(proposal.proposal_id);
 
     const rows = await waitForRows("run_id = 'run-audited'", 6);
     expect(rows.map((row) => row.event_type).sort()).toEqual(
@@ -200,8 +195,8 @@ describe('the proposal path', () => {
   async function waitForRows(where: string, atLeast: number): Promise<EventRowView[]> {
     let rows: EventRowView[] = [];
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      rows = await stack.clickhouse.select<EventRowView>(
-        `SELECT * FROM ${stack.database}.events FINAL WHERE ${where}`,
+      rows = await airlock.stack.clickhouse.select<EventRowView>(
+        `SELECT * FROM ${airlock.stack.database}.events FINAL WHERE ${where}`,
       );
       if (rows.length >= atLeast) break;
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -200,19 +200,9 @@ format_storage() {
 
 # Bounded wait for the broker's "started" line (the port opens a bit earlier).
 wait_for_started() {
-  local pid=$1 deadline=$((SECONDS + AIRLOCK_START_TIMEOUT))
+  local pid=$1
   wait_for_port kafka "$AIRLOCK_KAFKA_PORT" "$KAFKA_LOG" "$pid" || exit 1
-  until grep -q 'Kafka Server started' "$KAFKA_LOG"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      show_log_tail "$KAFKA_LOG"
-      die "kafka (pid $pid) exited during startup; see $KAFKA_LOG"
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      show_log_tail "$KAFKA_LOG"
-      die "kafka listens but did not log 'Kafka Server started' within ${AIRLOCK_START_TIMEOUT}s; see $KAFKA_LOG"
-    fi
-    sleep 0.5
-  done
+  wait_for_log_line kafka "$pid" "$KAFKA_LOG" 'Kafka Server started' "$AIRLOCK_START_TIMEOUT"
 }
 
 cmd_start() {

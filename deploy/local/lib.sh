@@ -176,6 +176,24 @@ stop_pid() {
   log "$name: stopped"
 }
 
+# wait_for_log_line NAME PID LOGFILE PATTERN TIMEOUT: bounded wait until LOGFILE contains PATTERN
+# (a fixed string); fails early, with the log tail, when the process exits first.
+wait_for_log_line() {
+  local name=$1 pid=$2 logfile=$3 pattern=$4 timeout=$5 deadline
+  deadline=$((SECONDS + timeout))
+  until grep -qF -- "$pattern" "$logfile" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      show_log_tail "$logfile"
+      die "$name (pid $pid) exited before it was ready; see $logfile"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      show_log_tail "$logfile"
+      die "$name (pid $pid) did not log '$pattern' within ${timeout}s; see $logfile"
+    fi
+    sleep 0.3
+  done
+}
+
 # rotate_log LOGFILE: keep the previous run's log as LOGFILE.prev.
 rotate_log() {
   local f=$1

@@ -89,18 +89,8 @@ start_proc() {
 
 # wait_ready NAME LOGFILE: bounded wait for the `service ready` log line.
 wait_ready() {
-  local name=$1 logfile=$2 pid=${PIDS[$1]} deadline=$((SECONDS + 60))
-  until grep -q '"msg":"service ready"' "$logfile" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      show_log_tail "$logfile"
-      die "$name (pid $pid) exited before it was ready; see $logfile"
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      show_log_tail "$logfile"
-      die "$name (pid $pid) did not log \"service ready\" within 60s; see $logfile"
-    fi
-    sleep 0.3
-  done
+  local name=$1 logfile=$2 pid=${PIDS[$1]}
+  wait_for_log_line "$name" "$pid" "$logfile" '"msg":"service ready"' 60
   log "  $name ready (pid $pid, log $logfile)"
 }
 

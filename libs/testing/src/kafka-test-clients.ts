@@ -4,6 +4,7 @@ import { buildEnvelope, type Envelope, type Proposal, type TopicKey } from '@air
 import type { SigningKey } from '@airlock/attestation';
 import { topicName } from '@airlock/messaging';
 import { signProposal } from '@airlock/proposal-verification';
+import { waitUntil } from './wait-until';
 
 export function testKafka(brokers: string): Kafka {
   return new Kafka({
@@ -124,19 +125,21 @@ export class EventWatcher {
     predicate: (event: SeenEvent) => boolean,
     timeoutMs = 30000,
   ): Promise<SeenEvent> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.events(topic, predicate);
-      if (found[0]) return found[0];
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(
-      `no ${topic} event matched within ${timeoutMs} ms; saw ${this.events(topic).length} ${topic} events`,
+    return waitUntil(
+      () => this.events(topic, predicate)[0],
+      timeoutMs,
+      () => `no ${topic} event matched (saw ${this.events(topic).length} ${topic} events)`,
     );
   }
 
   async waitForOutcome(proposalId: string, timeoutMs = 30000): Promise<SeenEvent> {
     return this.waitFor('outcomes', (event) => event.envelope.data['proposal_id'] === proposalId, timeoutMs);
+  }
+
+  /** For submissions that never became a proposal (unreadable, oversized): their run still gets an answer. */
+  async waitForRunOutcome(runId: string, timeoutMs = 30000): Promise<Record<string, unknown>> {
+    return (await this.waitFor('outcomes', (event) => event.envelope.data['run_id'] === runId, timeoutMs))
+      .envelope.data;
   }
 
   async stop(): Promise<void> {
