@@ -1,10 +1,26 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildEnvelope, type Proposal } from '@airlock/contracts';
-import { generateSigningKey, proposalHash, signAttestation } from '@airlock/attestation';
+import {
+  generateSigningKey,
+  proposalHash,
+  signAttestation,
+  type AttestationClaims,
+} from '@airlock/attestation';
 import { useAirlockStack, waitUntil } from '@airlock/testing';
 
 /** Budget caps, forged internal events and bad input, against the real services. */
 describe('gate defenses', () => {
-  const airlock = useAirlockStack();
+  // A short approval timeout, so that expiry can be watched within a test.
+  const airlock = useAirlockStack({
+    editBundle: (dir) => {
+      const file = join(dir, 'approvers.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), approval_timeout_seconds: 2 }),
+      );
+    },
+  });
 
   const ticket = (runId: string, title: string) =>
     airlock.agent.proposal(runId, 'tickets.create', { title, priority: 'low' });
@@ -33,59 +49,128 @@ describe('gate defenses', () => {
     ).toHaveLength(3);
   });
 
-  it('executes nothing for an allow or a reservation forged by someone without the gates keys', async () => {
+  it('refuses at the first gate an event forged onto each internal topic, and executes nothing', async () => {
     const forger = await generateSigningKey('budget-1');
     const proposal = ticket('run-forged', 'forged');
     const hash = proposalHash(proposal);
-    const claims = { proposal_id: proposal.proposal_id, proposal_hash: hash };
-    const attestations = [
-      await signAttestation(forger.signingKey, { gate: 'intake', verdict: 'accepted', ...claims }),
-      await signAttestation(forger.signingKey, { gate: 'policy', verdict: 'allow', ...claims }),
-      await signAttestation(forger.signingKey, {
-        gate: 'budget',
-        verdict: 'reserved',
-        reserved_cost_usd: 0,
-        ...claims,
-      }),
-    ];
+    const binding = { proposal_id: proposal.proposal_id, proposal_hash: hash };
+    const forge = (claims: AttestationClaims) =>
+      signAttestation(forger.signingKey, { ...claims, ...binding });
+    const accepted = await forge({ gate: 'intake', verdict: 'accepted' });
+    const allowed = await forge({ gate: 'policy', verdict: 'allow' });
+    const askedForApproval = await forge({ gate: 'policy', verdict: 'approval_required' });
+    const reserved = await forge({ gate: 'budget', verdict: 'reserved', reserved_cost_usd: 0 });
     const identity = { runId: 'run-forged', proposalId: proposal.proposal_id, agentId: proposal.agent_id };
-    const reservation = buildEnvelope('budgetReservations', 'airlock/budget', identity, {
-      proposal,
-      proposal_hash: hash,
-      attestations,
-      reserved_cost_usd: 0,
-      bundle_hash: '0'.repeat(64),
-    });
-    const allow = buildEnvelope('policyDecisions', 'airlock/policy', identity, {
-      proposal,
-      proposal_hash: hash,
-      attestations: attestations.slice(0, 2),
-      decision: 'allow',
-      policy_ids: [],
-      reasons: [],
-      bundle_hash: '0'.repeat(64),
-    });
-    await airlock.agent.sendRaw('run-forged', JSON.stringify(reservation), 'budgetReservations');
-    await airlock.agent.sendRaw('run-forged', JSON.stringify(allow), 'policyDecisions');
+    const gated = { proposal, proposal_hash: hash };
+    const decision = { policy_ids: [], reasons: [], bundle_hash: '0'.repeat(64) };
+    const forgeries = [
+      buildEnvelope('accepted', 'airlock/intake', identity, {
+        ...gated,
+        attestations: [accepted],
+        submission_id: 'x',
+      }),
+      buildEnvelope('policyDecisions', 'airlock/policy', identity, {
+        ...gated,
+        ...decision,
+        attestations: [accepted, allowed],
+        decision: 'allow',
+      }),
+      buildEnvelope('policyDecisions', 'airlock/policy', identity, {
+        ...gated,
+        ...decision,
+        attestations: [accepted, askedForApproval],
+        decision: 'approval_required',
+      }),
+      buildEnvelope('budgetReservations', 'airlock/budget', identity, {
+        ...gated,
+        attestations: [accepted, allowed, reserved],
+        reserved_cost_usd: 0,
+        bundle_hash: '0'.repeat(64),
+      }),
+    ] as const;
+    const topicOf = ['accepted', 'policyDecisions', 'policyDecisions', 'budgetReservations'] as const;
+    for (const [index, forged] of forgeries.entries()) {
+      await airlock.agent.sendRaw('run-forged', JSON.stringify(forged), topicOf[index]);
+    }
 
     const refusals = await waitUntil(
       () => {
         const found = airlock.stack.watcher.events('dlq', (e) => e.envelope.runid === 'run-forged');
-        return found.length >= 2 ? found : undefined;
+        return found.length >= 4 ? found : undefined;
       },
       30000,
-      () => 'the executor did not dead-letter both forged reservations',
+      () => 'not every forged event was dead-lettered',
     );
-    expect(refusals.map((r) => r.envelope.data['error'])).toEqual([
-      expect.stringContaining('refused to execute: invalid_attestation'),
-      expect.stringContaining('refused to execute: invalid_attestation'),
-    ]);
+    const byConsumer = Object.fromEntries(
+      refusals.map((r) => [r.envelope.data['consumer'], r.envelope.data['error']]),
+    );
+    expect(byConsumer).toEqual({
+      policy: expect.stringContaining('refused to decide: invalid_attestation'),
+      approval: expect.stringContaining('refused to open an approval request: invalid_attestation'),
+      budget: expect.stringContaining('refused to reserve: invalid_attestation'),
+      executor: expect.stringContaining('refused to execute: invalid_attestation'),
+    });
     expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
-    expect(
-      airlock.stack.watcher
-        .forProposal('outcomes', proposal.proposal_id)
-        .map((e) => e.envelope.data['outcome']),
-    ).not.toContain('executed');
+    expect(airlock.stack.watcher.forProposal('outcomes', proposal.proposal_id)).toHaveLength(0);
+    const pending = await fetch(`${airlock.stack.approvalUrl}/approvals?status=all`, {
+      headers: { authorization: `Bearer ${airlock.stack.approverToken('bob')}` },
+    });
+    expect(JSON.stringify(await pending.json())).not.toContain(proposal.proposal_id);
+  });
+
+  it('expires an approval nobody decided in time, and executes nothing', async () => {
+    const proposal = airlock.agent.proposal('run-expiry', 'payments.refund', {
+      charge_id: 'ch_77',
+      amount_cents: 100,
+      reason: 'late',
+    });
+    expect(await outcomeOf(proposal)).toMatchObject({
+      outcome: 'approval_expired',
+      reason_code: 'approval_timed_out',
+    });
+    const late = await fetch(`${airlock.stack.approvalUrl}/approvals/${proposal.proposal_id}/approve`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${airlock.stack.approverToken('bob')}`,
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    expect(late.status).toBe(409);
+    expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
+  });
+
+  it('reports a tool that answers with an error as failed, and calls it once', async () => {
+    airlock.stack.standIn.respondWith(503);
+    try {
+      const proposal = ticket('run-tool-error', 'downstream is down');
+      expect(await outcomeOf(proposal)).toMatchObject({ outcome: 'failed', reason_code: 'tool_call_failed' });
+      expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(1);
+    } finally {
+      airlock.stack.standIn.respondWith(201);
+    }
+  });
+
+  it('turns a call cut short by an executor crash into unknown, never a second call', async () => {
+    const { standIn, services, watcher } = airlock.stack;
+    standIn.delayResponses(4000);
+    const proposal = ticket('run-crash', 'will the executor survive');
+    await airlock.agent.submit(proposal);
+    await waitUntil(
+      () => standIn.requestsFor(proposal.proposal_id)[0],
+      30000,
+      () => 'the tool was never called',
+    );
+    await services.executor.crash();
+    standIn.delayResponses(0);
+    await services.executor.start();
+
+    const outcome = await watcher.waitForOutcome(proposal.proposal_id, 60000);
+    expect(outcome.envelope.data).toMatchObject({
+      outcome: 'unknown',
+      reason_code: 'result_unknown_after_crash',
+    });
+    expect(standIn.requestsFor(proposal.proposal_id)).toHaveLength(1);
   });
 
   describe('bad input gets a specific reason and the services keep serving', () => {

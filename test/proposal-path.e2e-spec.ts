@@ -1,4 +1,5 @@
 import { readSigningKey, readStringMap } from '@airlock/bundle';
+import { verifyChain, type ChainedAuditRow } from '@airlock/audit-record';
 import { useAirlockStack } from '@airlock/testing';
 
 /** The whole proposal path on real Kafka, PostgreSQL and ClickHouse, with every service as a process. */
@@ -168,7 +169,11 @@ describe('the proposal path', () => {
       policy_ids: ['support-may-open-tickets'],
       bundle_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect(rows.map((row) => row.seq).sort((a, b) => a - b)).toEqual(rows.map((_, index) => index + 1));
+    const chain = [...rows].sort((a, b) => a.seq - b.seq);
+    expect(chain.map((row) => row.seq)).toEqual(rows.map((_, index) => index + 1));
+    expect(verifyChain(chain)).toEqual({ ok: true, length: rows.length });
+    const tampered = chain.map((row) => (row.seq === 3 ? { ...row, decision: 'allow-everything' } : row));
+    expect(verifyChain(tampered)).toMatchObject({ ok: false, seq: 3 });
   });
 
   async function pollPending(proposalId: string): Promise<boolean> {
@@ -181,21 +186,10 @@ describe('the proposal path', () => {
     return false;
   }
 
-  interface EventRowView {
-    event_id: string;
-    event_type: string;
-    trace_id: string;
-    payload: string;
-    decision: string;
-    policy_ids: string[];
-    bundle_hash: string;
-    seq: number;
-  }
-
-  async function waitForRows(where: string, atLeast: number): Promise<EventRowView[]> {
-    let rows: EventRowView[] = [];
+  async function waitForRows(where: string, atLeast: number): Promise<ChainedAuditRow[]> {
+    let rows: ChainedAuditRow[] = [];
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      rows = await airlock.stack.clickhouse.select<EventRowView>(
+      rows = await airlock.stack.clickhouse.select<ChainedAuditRow>(
         `SELECT * FROM ${airlock.stack.database}.events FINAL WHERE ${where}`,
       );
       if (rows.length >= atLeast) break;

@@ -1,7 +1,7 @@
 // `npm run demo`: a scripted support agent drives the running local Airlock through four runs and
 // prints what happens at each step, then shows the audit rows ClickHouse recorded for them.
 import { join, resolve } from 'node:path';
-import { readSigningKey, readStringMap } from '@airlock/bundle';
+import { readSigningKey, readStringMap, secretsLayout } from '@airlock/bundle';
 import {
   EventWatcher,
   TestAgent,
@@ -82,9 +82,10 @@ async function main(): Promise<void> {
   const kafka = testKafka(brokers);
   const producer = kafka.producer();
   const watcher = new EventWatcher(kafka, '', ['outcomes']);
-  const key = readSigningKey(join(secretsDir, 'agents', 'support-triage.private.jwk.json'));
-  const bobToken = readStringMap(join(secretsDir, 'approver-tokens.json'), 'approver tokens')['bob'];
-  if (!bobToken) throw new Error(`no token for approver bob in ${join(secretsDir, 'approver-tokens.json')}`);
+  const layout = secretsLayout(secretsDir);
+  const key = readSigningKey(layout.agentKeyFile('support-triage'));
+  const bobToken = readStringMap(layout.approverTokensFile, 'approver tokens')['bob'];
+  if (!bobToken) throw new Error(`no token for approver bob in ${layout.approverTokensFile}`);
   const agent = new TestAgent(producer, '', 'support-triage', key);
 
   say(`[demo] connecting to Kafka at ${brokers}`);

@@ -8,4 +8,11 @@ export {
   verifyAttestation,
   type AttestationVerification,
 } from './attestation-jws';
-export { checkExecutionProof, type ExecutionProof, type ExecutionProofInput } from './execution-proof';
+export {
+  checkExecutionProof,
+  checkGateProof,
+  type ExecutionProof,
+  type ExecutionProofInput,
+  type GateProof,
+  type ProofStage,
+} from './gate-proof';

@@ -13,3 +13,4 @@ export {
   type ServiceKeyring,
   type SigningKey,
 } from './local-secret-files';
+export { readGateKeys, secretsLayout } from './secrets-layout';

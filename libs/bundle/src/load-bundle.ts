@@ -33,11 +33,7 @@ export function loadBundle(dir: string): Bundle {
     agents,
     tools: readTools(files),
     policies: readPolicies(files),
-    budgets: parseBundleJson(
-      'budgets.json',
-      requireFile(files, 'budgets.json'),
-      'budgets',
-    ),
+    budgets: parseBundleJson('budgets.json', requireFile(files, 'budgets.json'), 'budgets'),
     approvers,
   };
 }
@@ -59,11 +55,7 @@ function filesIn(files: readonly BundleFile[], folder: string, extension: string
 }
 
 function readApprovers(files: readonly BundleFile[]): ApproverRegistry {
-  const registry = parseBundleJson(
-    'approvers.json',
-    requireFile(files, 'approvers.json'),
-    'approvers',
-  );
+  const registry = parseBundleJson('approvers.json', requireFile(files, 'approvers.json'), 'approvers');
   rejectDuplicates(
     'approvers.json',
     'approver id',

@@ -1,3 +1,4 @@
+import { secretsLayout } from './secrets-layout';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { AgentRecord, ApproverRegistry } from '@airlock/contracts';
@@ -55,17 +56,15 @@ export async function assembleLocalBundle(opts: LocalBundleOptions): Promise<Loc
   rmSync(bundleDir, { recursive: true, force: true });
   cpSync(sourceDir, bundleDir, { recursive: true });
 
-  const agentKeyFiles = provisionAgentKeys(source, bundleDir, secretsDir);
-  const approverTokensFile = join(secretsDir, 'approver-tokens.json');
+  const layout = secretsLayout(secretsDir);
+  const agentKeyFiles = provisionAgentKeys(source, bundleDir, layout);
+  const { approverTokensFile, keyringFile, toolCredentialsFile, destinationsFile } = layout;
   provisionApproverTokens(source.approvers, bundleDir, approverTokensFile);
-  const keyringFile = join(secretsDir, 'service-keyring.json');
-  const serviceKeyFiles = provisionServiceKeys(secretsDir, keyringFile);
-  const toolCredentialsFile = join(secretsDir, 'tool-credentials.json');
+  const serviceKeyFiles = provisionServiceKeys(layout);
   const pairs = [...source.agents.keys()].flatMap((agent) =>
     [...source.tools.keys()].map((tool) => `${agent}/${tool}`),
   );
   ensureTokenFile(toolCredentialsFile, 'tool credentials', pairs);
-  const destinationsFile = join(secretsDir, 'destinations.json');
   ensureDestinationsFile(destinationsFile);
 
   loadBundle(bundleDir); // what we wrote must load, or the services would fail later and less clearly
@@ -107,12 +106,16 @@ function isSameOrInside(parent: string, child: string): boolean {
   return path === '' || (path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path));
 }
 
-function provisionAgentKeys(source: Bundle, bundleDir: string, secretsDir: string): Record<string, string> {
+function provisionAgentKeys(
+  source: Bundle,
+  bundleDir: string,
+  layout: SecretsLayout,
+): Record<string, string> {
   const keyFiles: Record<string, string> = {};
   for (const agent of source.agents.values()) {
     // Agents that already list keys are provisioned elsewhere; only the keyless ones get local keys.
     if (agent.public_keys.length > 0) continue;
-    const keyFile = join(secretsDir, 'agents', `${agent.id}.private.jwk.json`);
+    const keyFile = layout.agentKeyFile(agent.id);
     const privateJwk = ensureSigningKey(keyFile, `${agent.id}-1`);
     const record: AgentRecord = { ...agent, public_keys: [toPublicJwk(privateJwk)] };
     writeBundleJson(join(bundleDir, 'agents', `${agent.id}.json`), record);
@@ -134,17 +137,19 @@ function provisionApproverTokens(registry: ApproverRegistry, bundleDir: string, 
   writeBundleJson(join(bundleDir, 'approvers.json'), { ...registry, approvers });
 }
 
-function provisionServiceKeys(secretsDir: string, keyringFile: string): Record<AttestingGate, string> {
+function provisionServiceKeys(layout: SecretsLayout): Record<AttestingGate, string> {
   const keyFiles = {} as Record<AttestingGate, string>;
   const keyring: ServiceKeyring = {};
   for (const gate of attestingGates) {
-    keyFiles[gate] = join(secretsDir, 'services', `${gate}.private.jwk.json`);
+    keyFiles[gate] = layout.gateKeyFile(gate);
     const publicJwk = toPublicJwk(ensureSigningKey(keyFiles[gate], `${gate}-1`));
     keyring[publicJwk.kid] = { gate, jwk: publicJwk };
   }
-  writeSecretFile(keyringFile, keyring);
+  writeSecretFile(layout.keyringFile, keyring);
   return keyFiles;
 }
+
+type SecretsLayout = ReturnType<typeof secretsLayout>;
 
 function writeBundleJson(path: string, value: unknown): void {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);

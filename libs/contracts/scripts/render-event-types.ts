@@ -18,9 +18,7 @@ export async function renderEventTypes(): Promise<string> {
     title: 'AirlockEvents',
     type: 'object',
     additionalProperties: false,
-    properties: Object.fromEntries(
-      files.map((file) => [file.replace('.schema.json', ''), { $ref: file }]),
-    ),
+    properties: Object.fromEntries(files.map((file) => [file.replace('.schema.json', ''), { $ref: file }])),
   };
   const rendered = await compile(combined, 'AirlockEvents', {
     bannerComment: banner,

@@ -48,7 +48,9 @@ export function buildEnvelope<K extends TopicKey>(
     time: now.toISOString(),
     datacontenttype: 'application/json',
     runid: identity.runId,
-    ...(identity.proposalId === undefined ? {} : { proposalid: identity.proposalId, subject: identity.proposalId }),
+    ...(identity.proposalId === undefined
+      ? {}
+      : { proposalid: identity.proposalId, subject: identity.proposalId }),
     ...(identity.agentId === undefined ? {} : { agentid: identity.agentId }),
     data,
   };
@@ -60,7 +62,8 @@ export function buildEnvelope<K extends TopicKey>(
  * submissions that intake refused are keyed by the submission instead.
  */
 export function outcomeEnvelope(outcome: ProposalOutcome, now: Date = new Date()): Envelope<'outcomes'> {
-  const dedupKey = outcome.outcome === 'rejected' ? `rejected/${outcome.submission_id ?? ''}` : outcome.proposal_id;
+  const dedupKey =
+    outcome.outcome === 'rejected' ? `rejected/${outcome.submission_id ?? ''}` : outcome.proposal_id;
   return buildEnvelope(
     'outcomes',
     `airlock/${outcome.decided_by}`,

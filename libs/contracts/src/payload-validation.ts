@@ -39,10 +39,15 @@ export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): 
 }
 
 function check<T>(validate: ValidateFunction, value: unknown): ValidationResult<T> {
-  return validate(value) ? { ok: true, value: value as T } : { ok: false, errors: describeSchemaErrors(validate.errors) };
+  return validate(value)
+    ? { ok: true, value: value as T }
+    : { ok: false, errors: describeSchemaErrors(validate.errors) };
 }
 
-export function validatePayload<K extends TopicKey>(topic: K, data: unknown): ValidationResult<TopicPayloads[K]> {
+export function validatePayload<K extends TopicKey>(
+  topic: K,
+  data: unknown,
+): ValidationResult<TopicPayloads[K]> {
   return check<TopicPayloads[K]>(payloadValidators[topic], data);
 }
 

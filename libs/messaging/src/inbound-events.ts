@@ -3,7 +3,13 @@ import type { Envelope, TopicKey } from '@airlock/contracts';
 import { withConsumerSpan } from '@airlock/telemetry';
 import { deadLetterEnvelope } from './dead-letter';
 import type { EventPublisher } from './event-publisher';
-import { defaultMaxMessageBytes, parseEvent, rawMessageOf, type ParsedEvent } from './incoming-event';
+import {
+  defaultMaxMessageBytes,
+  parseEvent,
+  rawMessageOf,
+  type ParsedEvent,
+  type RawKafkaMessage,
+} from './incoming-event';
 
 export type RefusedEvent = Extract<ParsedEvent<TopicKey>, { ok: false }>;
 
@@ -27,7 +33,7 @@ export class InboundEvents {
   async handle<K extends TopicKey>(
     topic: K,
     context: KafkaContext,
-    work: (envelope: Envelope<K>) => Promise<void>,
+    work: (envelope: Envelope<K>, refuse: (reason: string) => Promise<void>) => Promise<void>,
     onRefused?: (refused: RefusedEvent) => Promise<void>,
   ): Promise<void> {
     const parsed = parseEvent(topic, rawMessageOf(context), this.maxBytes);
@@ -37,23 +43,30 @@ export class InboundEvents {
     }
     const { envelope } = parsed;
     const ids = { runId: envelope.runid, proposalId: envelope.proposalid, agentId: envelope.agentid };
-    await withConsumerSpan(`${this.service} handle ${topic}`, parsed.raw.headers, ids, () => work(envelope));
+    const refuse = (reason: string) => this.deadLetter(parsed.raw, 'refused_event', reason);
+    await withConsumerSpan(`${this.service} handle ${topic}`, parsed.raw.headers, ids, () =>
+      work(envelope, refuse),
+    );
   }
 
   private async refuse(
     refused: RefusedEvent,
     onRefused?: (refused: RefusedEvent) => Promise<void>,
   ): Promise<void> {
-    const { raw } = refused;
-    this.logger.event('warn', 'dead-lettered a message that could not be parsed', {
+    await this.deadLetter(refused.raw, refused.code, refused.error);
+    if (onRefused) await onRefused(refused);
+  }
+
+  /** Keeps the message, with the reason, where an operator can find it; the consumer moves on. */
+  private async deadLetter(raw: RawKafkaMessage, code: string, error: string): Promise<void> {
+    this.logger.event('warn', 'dead-lettered a message', {
       topic: raw.topic,
       partition: raw.partition,
       offset: raw.offset,
       run_id: raw.key,
-      reason_code: refused.code,
-      error: refused.error,
+      reason_code: code,
+      error,
     });
-    await this.publisher.publish('dlq', deadLetterEnvelope(this.service, raw, refused.error));
-    if (onRefused) await onRefused(refused);
+    await this.publisher.publish('dlq', deadLetterEnvelope(this.service, raw, error));
   }
 }

@@ -229,6 +229,10 @@ describe('unsigned submissions', () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     const payload = Buffer.from(JSON.stringify({ proposal_id: 'p1' })).toString('base64url');
     const verdict = await verifySubmission({ jws: `${header}.${payload}.` }, { runid: 'r1' }, new Map());
-    expect(verdict).toMatchObject({ ok: false, code: 'bad_signature', reason: expect.stringContaining('not signed') });
+    expect(verdict).toMatchObject({
+      ok: false,
+      code: 'bad_signature',
+      reason: expect.stringContaining('not signed'),
+    });
   });
 });

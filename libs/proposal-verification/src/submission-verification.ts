@@ -74,7 +74,11 @@ function decodeSubmission(jws: unknown): DecodedSubmission | Refusal {
   const parts = jws.split('.');
   if (parts.length === 3 && parts[0] !== '' && parts[1] !== '' && parts[2] === '') {
     // An unsecured JWS (alg "none") is an unsigned proposal: say so rather than "malformed".
-    return { ok: false, code: 'bad_signature', reason: 'proposal is not signed: its JWS carries no signature' };
+    return {
+      ok: false,
+      code: 'bad_signature',
+      reason: 'proposal is not signed: its JWS carries no signature',
+    };
   }
   if (parts.length !== 3 || parts.some((part) => part === ''))
     return refuse('submission is not a compact JWS');

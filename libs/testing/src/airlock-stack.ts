@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,11 @@ import { localInfra, repoRoot } from './local-infra';
 import { ServiceProcess } from './service-process';
 import { StandInApi } from './stand-in-api';
 import { EventWatcher, TestAgent, testKafka } from './kafka-test-clients';
+
+export interface StackOptions {
+  /** Changes a copy of the example bundle before the stack uses it, e.g. a shorter approval timeout. */
+  editBundle?: (bundleDir: string) => void;
+}
 
 export const serviceNames = ['intake', 'policy', 'approval', 'budget', 'executor', 'audit'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -50,11 +55,14 @@ export class AirlockStack {
     this.clickhouse = new ClickHouseHttp(localInfra.clickhouseUrl);
   }
 
-  static async start(): Promise<AirlockStack> {
+  static async start(options: StackOptions = {}): Promise<AirlockStack> {
     const namespace = `e2e_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
     const dir = mkdtempSync(join(tmpdir(), `airlock-${namespace}-`));
+    const sourceDir = join(dir, 'bundle-source');
+    cpSync(join(repoRoot, 'deploy', 'bundle'), sourceDir, { recursive: true });
+    options.editBundle?.(sourceDir);
     const paths = await assembleLocalBundle({
-      sourceDir: join(repoRoot, 'deploy', 'bundle'),
+      sourceDir,
       outDir: join(dir, 'bundle'),
       secretsDir: join(dir, 'secrets'),
     });

@@ -65,6 +65,17 @@ export class ServiceProcess {
     this.log?.end();
   }
 
+  /** SIGKILL, as a crash or an OOM kill would end it: no shutdown hooks, no offset commits. */
+  async crash(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+    this.log?.end();
+    this.lines.length = 0;
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     this.lines.length = 0;

@@ -16,6 +16,7 @@ export class StandInApi {
   readonly requests: RecordedRequest[] = [];
   private server: Server | undefined;
   private statusCode = 201;
+  private responseDelayMs = 0;
 
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
@@ -35,8 +36,11 @@ export class StandInApi {
           headers: request.headers,
           body,
         });
-        response.writeHead(this.statusCode, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ id: `obj_${this.requests.length}`, received: true }));
+        const answer = () => {
+          response.writeHead(this.statusCode, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ id: `obj_${this.requests.length}`, received: true }));
+        };
+        setTimeout(answer, this.responseDelayMs);
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
@@ -47,11 +51,18 @@ export class StandInApi {
     this.statusCode = statusCode;
   }
 
+  /** Records each request at once but answers late, to catch a caller in the middle of a call. */
+  delayResponses(ms: number): void {
+    this.responseDelayMs = ms;
+  }
+
   requestsFor(proposalId: string): RecordedRequest[] {
     return this.requests.filter((request) => request.headers['x-airlock-proposal-id'] === proposalId);
   }
 
   async stop(): Promise<void> {
+    // Connections of a crashed caller may still hang on a delayed answer; they must not keep us open.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }

@@ -1,4 +1,4 @@
-import { AirlockStack } from './airlock-stack';
+import { AirlockStack, type StackOptions } from './airlock-stack';
 import type { TestAgent } from './kafka-test-clients';
 
 export interface StackUnderTest {
@@ -7,10 +7,10 @@ export interface StackUnderTest {
 }
 
 /** Starts a whole Airlock stack before the suite's tests and tears it down after them. */
-export function useAirlockStack(agentId = 'support-triage'): StackUnderTest {
+export function useAirlockStack(options: StackOptions = {}, agentId = 'support-triage'): StackUnderTest {
   let started: { stack: AirlockStack; agent: TestAgent } | undefined;
   beforeAll(async () => {
-    const stack = await AirlockStack.start();
+    const stack = await AirlockStack.start(options);
     started = { stack, agent: stack.agent(agentId) };
   }, 120000);
   afterAll(async () => {

@@ -1,12 +1,13 @@
 import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { checkApprovalRight, isApprovalExpired, type Approver } from '@airlock/approval-rules';
+import { checkGateProof, type ServiceKeyring } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
 import type { Envelope } from '@airlock/contracts';
 import { JsonLogger } from '@airlock/service-runtime';
 import { currentTraceHeaders, tagActiveSpan } from '@airlock/telemetry';
 import { ApprovalRequestsStore, type ApprovalRequest, type ApprovalStatus } from './approval-requests.store';
 import { toApprovalView, type ApprovalView } from './approval-view';
-import { APPROVAL_BUNDLE, DecisionAnnouncer } from './decision-announcer';
+import { APPROVAL_BUNDLE, APPROVAL_KEYRING, DecisionAnnouncer } from './decision-announcer';
 
 export type ApproverVerdict = 'approved' | 'denied';
 
@@ -18,13 +19,20 @@ const announcementGraceMs = 5000;
 export class ApprovalDesk {
   constructor(
     @Inject(APPROVAL_BUNDLE) private readonly bundle: Bundle,
+    @Inject(APPROVAL_KEYRING) private readonly keyring: ServiceKeyring,
     @Inject(ApprovalRequestsStore) private readonly store: ApprovalRequestsStore,
     @Inject(DecisionAnnouncer) private readonly announcer: DecisionAnnouncer,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
   /** Called inside the policy decision's consumer span, whose trace the later answer continues. */
-  async openRequest(envelope: Envelope<'policyDecisions'>): Promise<void> {
+  async openRequest(
+    envelope: Envelope<'policyDecisions'>,
+    refuse: (reason: string) => Promise<void>,
+  ): Promise<void> {
+    // Only a request that policy really sent may reach a human: a forged one could be approved by mistake.
+    const proof = await checkGateProof(envelope.data, this.keyring, 'approval_requested');
+    if (!proof.ok) return refuse(`refused to open an approval request: ${proof.code}: ${proof.reason}`);
     const { proposal } = envelope.data;
     tagActiveSpan({ runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id });
     const opened = await this.store.open(envelope.data, currentTraceHeaders(), new Date());

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { SigningKey } from '@airlock/attestation';
+import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
 import { MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger } from '@airlock/service-runtime';
@@ -10,13 +10,19 @@ import { ApprovalRequestsStore } from './approval-requests.store';
 import { APPROVAL_SWEEP_MS, ApprovalSweeper } from './approval-sweeper';
 import { ApprovalsController } from './approvals.controller';
 import { ApproverGuard } from './approver.guard';
-import { APPROVAL_BUNDLE, APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
+import {
+  APPROVAL_BUNDLE,
+  APPROVAL_KEYRING,
+  APPROVAL_SIGNING_KEY,
+  DecisionAnnouncer,
+} from './decision-announcer';
 import { PolicyDecisionHandler } from './policy-decision.handler';
 
 export interface ApprovalDependencies {
   config: ApprovalConfig;
   bundle: Bundle;
   signingKey: SigningKey;
+  keyring: ServiceKeyring;
   store: Pool;
   logger: JsonLogger;
 }
@@ -37,6 +43,7 @@ export class ApprovalModule {
       providers: [
         { provide: APPROVAL_BUNDLE, useValue: deps.bundle },
         { provide: APPROVAL_SIGNING_KEY, useValue: deps.signingKey },
+        { provide: APPROVAL_KEYRING, useValue: deps.keyring },
         { provide: APPROVAL_SWEEP_MS, useValue: deps.config.AIRLOCK_APPROVAL_SWEEP_MS },
         { provide: JsonLogger, useValue: deps.logger },
         { provide: ApprovalRequestsStore, useValue: new ApprovalRequestsStore(deps.store) },

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { join } from 'node:path';
-import { loadBundle, readSigningKey } from '@airlock/bundle';
+import { loadBundle, readGateKeys } from '@airlock/bundle';
 import { currentNamespace } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
@@ -11,9 +10,7 @@ import { approvalRequestsMigrations } from './approval-requests.store';
 startOrExit('approval', async (logger) => {
   const config = loadConfig(ApprovalConfig);
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
-  const signingKey = readSigningKey(
-    join(config.AIRLOCK_SECRETS_DIR, 'services', 'approval.private.jwk.json'),
-  );
+  const { signingKey, keyring } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'approval');
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,
     service: 'approval',
@@ -24,7 +21,7 @@ startOrExit('approval', async (logger) => {
     service: 'approval',
     brokers: brokersOf(config),
     logger,
-    module: ApprovalModule.register({ config, bundle, signingKey, store, logger }),
+    module: ApprovalModule.register({ config, bundle, signingKey, keyring, store, logger }),
     httpPort: config.AIRLOCK_APPROVAL_PORT,
   });
 });

@@ -13,8 +13,8 @@ export class PolicyDecisionHandler {
 
   @EventPattern(topicName('policyDecisions'))
   async onPolicyDecision(@Ctx() context: KafkaContext): Promise<void> {
-    await this.inbound.handle('policyDecisions', context, async (envelope) => {
-      if (envelope.data.decision === 'approval_required') await this.desk.openRequest(envelope);
+    await this.inbound.handle('policyDecisions', context, async (envelope, refuse) => {
+      if (envelope.data.decision === 'approval_required') await this.desk.openRequest(envelope, refuse);
     });
   }
 }

@@ -8,7 +8,8 @@ describe('AuditEventsHandler', () => {
   it('subscribes to every topic of the topic table', () => {
     const prototype = AuditEventsHandler.prototype as unknown as Record<string, unknown>;
     const subscribed = Object.getOwnPropertyNames(prototype).flatMap(
-      (method) => (Reflect.getMetadata(PATTERN_METADATA, prototype[method] as object) as string[] | undefined) ?? [],
+      (method) =>
+        (Reflect.getMetadata(PATTERN_METADATA, prototype[method] as object) as string[] | undefined) ?? [],
     );
     expect(subscribed.sort()).toEqual(topicKeys.map((key) => topicName(key)).sort());
   });

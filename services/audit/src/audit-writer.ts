@@ -38,7 +38,8 @@ export class AuditWriter {
     return new Promise((resolve, reject) => {
       this.pending.push({ row, resolve, reject });
       if (this.pending.length >= this.options.maxBatchRows) this.startFlush();
-      else if (this.timer === undefined) this.timer = setTimeout(() => this.startFlush(), this.options.maxDelayMs);
+      else if (this.timer === undefined)
+        this.timer = setTimeout(() => this.startFlush(), this.options.maxDelayMs);
     });
   }
 
@@ -73,7 +74,9 @@ export class AuditWriter {
   }
 
   /** Chains the rows onto their runs without touching the cached heads, which change only after the insert. */
-  private async chain(rows: readonly AuditRow[]): Promise<{ chained: ChainedAuditRow[]; heads: Map<string, ChainLink> }> {
+  private async chain(
+    rows: readonly AuditRow[],
+  ): Promise<{ chained: ChainedAuditRow[]; heads: Map<string, ChainLink> }> {
     const heads = new Map<string, ChainLink>();
     const chained: ChainedAuditRow[] = [];
     for (const row of rows) {

@@ -15,7 +15,8 @@ export interface AuditDependencies {
 @Module({})
 export class AuditModule {
   static register(deps: AuditDependencies): DynamicModule {
-    const sensitiveFieldsOf: SensitiveFieldsOf = (tool) => deps.bundle.tools.get(tool)?.sensitive_fields ?? [];
+    const sensitiveFieldsOf: SensitiveFieldsOf = (tool) =>
+      deps.bundle.tools.get(tool)?.sensitive_fields ?? [];
     return {
       module: AuditModule,
       controllers: [AuditEventsHandler],

@@ -8,9 +8,26 @@ export interface ChainLink {
 }
 
 const chainedColumns: readonly (keyof ChainedAuditRow)[] = [
-  'event_id', 'event_type', 'topic', 'event_time', 'run_id', 'proposal_id', 'agent_id', 'tool', 'decision',
-  'outcome', 'reason_code', 'reasons', 'policy_ids', 'bundle_hash', 'cost_usd', 'trace_id', 'payload',
-  'seq', 'prev_hash', 'hash',
+  'event_id',
+  'event_type',
+  'topic',
+  'event_time',
+  'run_id',
+  'proposal_id',
+  'agent_id',
+  'tool',
+  'decision',
+  'outcome',
+  'reason_code',
+  'reasons',
+  'policy_ids',
+  'bundle_hash',
+  'cost_usd',
+  'trace_id',
+  'payload',
+  'seq',
+  'prev_hash',
+  'hash',
 ];
 
 function sqlList(values: Iterable<string>): string {

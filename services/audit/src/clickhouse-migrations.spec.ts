@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditDatabaseName, findClickHouseSchemaDir, schemaStatements, splitStatements } from './clickhouse-migrations';
+import {
+  auditDatabaseName,
+  findClickHouseSchemaDir,
+  schemaStatements,
+  splitStatements,
+} from './clickhouse-migrations';
 
 describe('auditDatabaseName', () => {
   it('is airlock without a namespace and airlock_<namespace> with one', () => {
@@ -11,8 +16,13 @@ describe('auditDatabaseName', () => {
 
 describe('splitStatements', () => {
   it('splits on semicolons at the end of a line and drops comment lines and blanks', () => {
-    const sql = '-- a comment; not a statement\nCREATE DATABASE x;\n\nCREATE TABLE x.t (a String)\nENGINE = Memory;  \r\nSELECT 1';
-    expect(splitStatements(sql)).toEqual(['CREATE DATABASE x', 'CREATE TABLE x.t (a String)\nENGINE = Memory', 'SELECT 1']);
+    const sql =
+      '-- a comment; not a statement\nCREATE DATABASE x;\n\nCREATE TABLE x.t (a String)\nENGINE = Memory;  \r\nSELECT 1';
+    expect(splitStatements(sql)).toEqual([
+      'CREATE DATABASE x',
+      'CREATE TABLE x.t (a String)\nENGINE = Memory',
+      'SELECT 1',
+    ]);
   });
 
   it('keeps a semicolon that is inside a line', () => {
@@ -24,8 +34,14 @@ describe('the repository schema', () => {
   it('is found from this directory and names only the chosen database', () => {
     const dir = findClickHouseSchemaDir(__dirname);
     expect(existsSync(join(dir, '001_events.sql'))).toBe(true);
-    const statements = schemaStatements('CREATE DATABASE IF NOT EXISTS {database};\nCREATE VIEW {database}.v AS SELECT 1 FROM {database}.events;', 'airlock_t');
-    expect(statements).toEqual(['CREATE DATABASE IF NOT EXISTS airlock_t', 'CREATE VIEW airlock_t.v AS SELECT 1 FROM airlock_t.events']);
+    const statements = schemaStatements(
+      'CREATE DATABASE IF NOT EXISTS {database};\nCREATE VIEW {database}.v AS SELECT 1 FROM {database}.events;',
+      'airlock_t',
+    );
+    expect(statements).toEqual([
+      'CREATE DATABASE IF NOT EXISTS airlock_t',
+      'CREATE VIEW airlock_t.v AS SELECT 1 FROM airlock_t.events',
+    ]);
   });
 
   it('reports where it looked when there is no schema directory above', () => {

@@ -41,7 +41,9 @@ export async function migrateAuditDatabase(
   database: string,
   schemaDir: string = findClickHouseSchemaDir(),
 ): Promise<void> {
-  const files = readdirSync(schemaDir).filter((name) => name.endsWith('.sql')).sort();
+  const files = readdirSync(schemaDir)
+    .filter((name) => name.endsWith('.sql'))
+    .sort();
   for (const file of files) {
     for (const statement of schemaStatements(readFileSync(join(schemaDir, file), 'utf8'), database)) {
       await client.execute(statement);

@@ -8,10 +8,15 @@ async function verifyRun(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
   const runId = argv[0];
   const url = env['AIRLOCK_CLICKHOUSE_URL'];
   if (!runId || !url) {
-    process.stderr.write('usage: AIRLOCK_CLICKHOUSE_URL=http://127.0.0.1:18123 [AIRLOCK_NAMESPACE=ns] verify-run <run_id>\n');
+    process.stderr.write(
+      'usage: AIRLOCK_CLICKHOUSE_URL=http://127.0.0.1:18123 [AIRLOCK_NAMESPACE=ns] verify-run <run_id>\n',
+    );
     return 2;
   }
-  const store = new ChainedRunStore(new ClickHouseHttp(url), auditDatabaseName(env['AIRLOCK_NAMESPACE'] ?? ''));
+  const store = new ChainedRunStore(
+    new ClickHouseHttp(url),
+    auditDatabaseName(env['AIRLOCK_NAMESPACE'] ?? ''),
+  );
   const rows = await store.loadRun(runId);
   if (rows.length === 0) {
     // An unknown run id (or the wrong namespace) must not read as a verified chain.

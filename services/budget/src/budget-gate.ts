@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildEnvelope, outcomeEnvelope, type Envelope, type ProposalOutcome } from '@airlock/contracts';
-import { signAttestation, type SigningKey } from '@airlock/attestation';
+import { checkGateProof, signAttestation, type ServiceKeyring, type SigningKey } from '@airlock/attestation';
 import { microToUsd } from '@airlock/budget-ledger';
 import type { Bundle } from '@airlock/bundle';
 import { EventPublisher } from '@airlock/messaging';
@@ -10,6 +10,7 @@ import { ReservationStore } from './reservation-store';
 
 export const BUDGET_BUNDLE = Symbol('BUDGET_BUNDLE');
 export const BUDGET_SIGNING_KEY = Symbol('BUDGET_SIGNING_KEY');
+export const BUDGET_KEYRING = Symbol('BUDGET_KEYRING');
 
 type Cleared = Envelope<'policyDecisions'> | Envelope<'approvalDecisions'>;
 
@@ -22,12 +23,16 @@ export class BudgetGate {
   constructor(
     @Inject(BUDGET_BUNDLE) private readonly bundle: Bundle,
     @Inject(BUDGET_SIGNING_KEY) private readonly signingKey: SigningKey,
+    @Inject(BUDGET_KEYRING) private readonly keyring: ServiceKeyring,
     @Inject(ReservationStore) private readonly store: ReservationStore,
     @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
-  async reserve(envelope: Cleared): Promise<void> {
+  async reserve(envelope: Cleared, refuse: (reason: string) => Promise<void>): Promise<void> {
+    // A forged allow or approval must not even consume the run's budget.
+    const proof = await checkGateProof(envelope.data, this.keyring, 'cleared');
+    if (!proof.ok) return refuse(`refused to reserve: ${proof.code}: ${proof.reason}`);
     const { proposal, proposal_hash } = envelope.data;
     const tool = this.bundle.tools.get(proposal.tool);
     const costUsd = tool ? estimateCostUsd(tool) : 0;

@@ -13,15 +13,15 @@ export class ClearedProposalHandler {
 
   @EventPattern(topicName('policyDecisions'))
   async onPolicyDecision(@Ctx() context: KafkaContext): Promise<void> {
-    await this.inbound.handle('policyDecisions', context, async (envelope) => {
-      if (envelope.data.decision === 'allow') await this.gate.reserve(envelope);
+    await this.inbound.handle('policyDecisions', context, async (envelope, refuse) => {
+      if (envelope.data.decision === 'allow') await this.gate.reserve(envelope, refuse);
     });
   }
 
   @EventPattern(topicName('approvalDecisions'))
   async onApprovalDecision(@Ctx() context: KafkaContext): Promise<void> {
-    await this.inbound.handle('approvalDecisions', context, async (envelope) => {
-      if (envelope.data.decision === 'approved') await this.gate.reserve(envelope);
+    await this.inbound.handle('approvalDecisions', context, async (envelope, refuse) => {
+      if (envelope.data.decision === 'approved') await this.gate.reserve(envelope, refuse);
     });
   }
 

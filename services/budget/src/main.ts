@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { join } from 'node:path';
-import { loadBundle, readSigningKey } from '@airlock/bundle';
+import { loadBundle, readGateKeys } from '@airlock/bundle';
 import { currentNamespace } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import {
@@ -16,7 +15,7 @@ import { reservationStoreMigrations } from './reservation-store';
 startOrExit('budget', async (logger) => {
   const config = loadConfig(StatefulServiceConfig);
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
-  const signingKey = readSigningKey(join(config.AIRLOCK_SECRETS_DIR, 'services', 'budget.private.jwk.json'));
+  const { signingKey, keyring } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'budget');
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,
     service: 'budget',
@@ -27,6 +26,6 @@ startOrExit('budget', async (logger) => {
     service: 'budget',
     brokers: brokersOf(config),
     logger,
-    module: BudgetModule.register({ config, bundle, signingKey, store, logger }),
+    module: BudgetModule.register({ config, bundle, signingKey, keyring, store, logger }),
   });
 });

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
-import { InboundEvents, rawMessageOf, topicName } from '@airlock/messaging';
+import { InboundEvents, topicName } from '@airlock/messaging';
 import { ExecutorGate } from './executor-gate';
 
 @Controller()
@@ -12,8 +12,8 @@ export class BudgetReservationHandler {
 
   @EventPattern(topicName('budgetReservations'))
   async onReservation(@Ctx() context: KafkaContext): Promise<void> {
-    await this.inbound.handle('budgetReservations', context, (envelope) =>
-      this.gate.execute(envelope, rawMessageOf(context)),
+    await this.inbound.handle('budgetReservations', context, (envelope, refuse) =>
+      this.gate.execute(envelope, refuse),
     );
   }
 }

@@ -10,7 +10,7 @@ import {
 import { checkExecutionProof, type ServiceKeyring } from '@airlock/attestation';
 import { redact } from '@airlock/audit-record';
 import type { Bundle } from '@airlock/bundle';
-import { deadLetterEnvelope, EventPublisher, type RawKafkaMessage } from '@airlock/messaging';
+import { EventPublisher } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
 import { AttemptStore } from './attempt-store';
 import { callHttpTool, type ToolCallResult, type ToolCallSecrets } from './http-tool-adapter';
@@ -38,24 +38,15 @@ export class ExecutorGate {
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
-  async execute(envelope: Envelope<'budgetReservations'>, raw: RawKafkaMessage): Promise<void> {
+  async execute(
+    envelope: Envelope<'budgetReservations'>,
+    refuse: (reason: string) => Promise<void>,
+  ): Promise<void> {
     const { proposal, proposal_hash } = envelope.data;
+    // A forged or tampered event says nothing about the real proposal, so it gets no outcome of
+    // its own (that could contradict the real one); it is kept, with the reason, in the DLQ.
     const proof = await checkExecutionProof(envelope.data, this.keyring);
-    if (!proof.ok) {
-      // A forged or tampered event says nothing about the real proposal, so it gets no outcome of
-      // its own (that could contradict the real one); it is kept, with the reason, in the DLQ.
-      await this.publisher.publish(
-        'dlq',
-        deadLetterEnvelope('executor', raw, `refused to execute: ${proof.code}: ${proof.reason}`),
-      );
-      this.logger.event('warn', 'refused an event without valid proof', {
-        run_id: proposal.run_id,
-        proposal_id: proposal.proposal_id,
-        reason_code: proof.code,
-        reason: proof.reason,
-      });
-      return;
-    }
+    if (!proof.ok) return refuse(`refused to execute: ${proof.code}: ${proof.reason}`);
     const tool = this.bundle.tools.get(proposal.tool);
     const idempotencyKey = idempotencyKeyOf(proposal.proposal_id, proposal_hash);
     const result = tool

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { join } from 'node:path';
-import { loadBundle, readServiceKeyring, readStringMap } from '@airlock/bundle';
+import { loadBundle, readServiceKeyring, readStringMap, secretsLayout } from '@airlock/bundle';
 import { currentNamespace } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
@@ -11,11 +10,11 @@ import { ExecutorModule } from './executor.module';
 startOrExit('executor', async (logger) => {
   const config = loadConfig(ExecutorConfig);
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
-  const secretsDir = config.AIRLOCK_SECRETS_DIR;
-  const keyring = readServiceKeyring(join(secretsDir, 'service-keyring.json'));
+  const layout = secretsLayout(config.AIRLOCK_SECRETS_DIR);
+  const keyring = readServiceKeyring(layout.keyringFile);
   const secrets = {
-    destinations: readStringMap(join(secretsDir, 'destinations.json'), 'tool destinations'),
-    credentials: readStringMap(join(secretsDir, 'tool-credentials.json'), 'tool credentials'),
+    destinations: readStringMap(layout.destinationsFile, 'tool destinations'),
+    credentials: readStringMap(layout.toolCredentialsFile, 'tool credentials'),
   };
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { join } from 'node:path';
-import { loadBundle, readSigningKey } from '@airlock/bundle';
+import { loadBundle, readGateKeys } from '@airlock/bundle';
 import { currentNamespace } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
@@ -11,7 +10,7 @@ import { submissionLedgerMigrations } from './submission-ledger';
 startOrExit('intake', async (logger) => {
   const config = loadConfig(IntakeConfig);
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
-  const signingKey = readSigningKey(join(config.AIRLOCK_SECRETS_DIR, 'services', 'intake.private.jwk.json'));
+  const { signingKey } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'intake');
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,
     service: 'intake',

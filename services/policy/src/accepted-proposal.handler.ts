@@ -12,6 +12,6 @@ export class AcceptedProposalHandler {
 
   @EventPattern(topicName('accepted'))
   async onAccepted(@Ctx() context: KafkaContext): Promise<void> {
-    await this.inbound.handle('accepted', context, (envelope) => this.gate.decide(envelope));
+    await this.inbound.handle('accepted', context, (envelope, refuse) => this.gate.decide(envelope, refuse));
   }
 }

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { join } from 'node:path';
-import { loadBundle, readSigningKey } from '@airlock/bundle';
+import { loadBundle, readGateKeys } from '@airlock/bundle';
 import { createPolicyEngine } from '@airlock/policy-engine';
 import { BaseServiceConfig, brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { PolicyModule } from './policy.module';
@@ -10,7 +9,7 @@ startOrExit('policy', async (logger) => {
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
   // Policies are parsed once here; a bundle that does not parse stops the service with the file and error.
   const engine = createPolicyEngine({ policies: bundle.policies, tools: bundle.tools });
-  const signingKey = readSigningKey(join(config.AIRLOCK_SECRETS_DIR, 'services', 'policy.private.jwk.json'));
+  const { signingKey, keyring } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'policy');
   logger.event('info', 'policy bundle loaded', {
     bundle_hash: bundle.hash,
     policies: Object.keys(bundle.policies),
@@ -19,6 +18,6 @@ startOrExit('policy', async (logger) => {
     service: 'policy',
     brokers: brokersOf(config),
     logger,
-    module: PolicyModule.register({ config, bundle, engine, signingKey, logger }),
+    module: PolicyModule.register({ config, bundle, engine, signingKey, keyring, logger }),
   });
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildEnvelope, outcomeEnvelope, type Envelope } from '@airlock/contracts';
-import { signAttestation, type SigningKey } from '@airlock/attestation';
+import { checkGateProof, signAttestation, type ServiceKeyring, type SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
 import { EventPublisher } from '@airlock/messaging';
 import type { PolicyEngine, PolicyVerdict } from '@airlock/policy-engine';
@@ -9,6 +9,7 @@ import { JsonLogger } from '@airlock/service-runtime';
 export const POLICY_BUNDLE = Symbol('POLICY_BUNDLE');
 export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
 export const POLICY_SIGNING_KEY = Symbol('POLICY_SIGNING_KEY');
+export const POLICY_KEYRING = Symbol('POLICY_KEYRING');
 
 const unknownAgentVerdict = (agentId: string): PolicyVerdict => ({
   decision: 'deny',
@@ -24,11 +25,14 @@ export class PolicyGate {
     @Inject(POLICY_BUNDLE) private readonly bundle: Bundle,
     @Inject(POLICY_ENGINE) private readonly engine: PolicyEngine,
     @Inject(POLICY_SIGNING_KEY) private readonly signingKey: SigningKey,
+    @Inject(POLICY_KEYRING) private readonly keyring: ServiceKeyring,
     @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
-  async decide(envelope: Envelope<'accepted'>): Promise<void> {
+  async decide(envelope: Envelope<'accepted'>, refuse: (reason: string) => Promise<void>): Promise<void> {
+    const proof = await checkGateProof(envelope.data, this.keyring, 'accepted');
+    if (!proof.ok) return refuse(`refused to decide: ${proof.code}: ${proof.reason}`);
     const { proposal, proposal_hash } = envelope.data;
     const agent = this.bundle.agents.get(proposal.agent_id);
     const verdict = agent ? this.engine.decide(proposal, agent) : unknownAgentVerdict(proposal.agent_id);

@@ -1,17 +1,18 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { SigningKey } from '@airlock/attestation';
+import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
 import { MessagingModule } from '@airlock/messaging';
 import type { PolicyEngine } from '@airlock/policy-engine';
 import { BaseServiceConfig, brokersOf, JsonLogger } from '@airlock/service-runtime';
 import { AcceptedProposalHandler } from './accepted-proposal.handler';
-import { POLICY_BUNDLE, POLICY_ENGINE, POLICY_SIGNING_KEY, PolicyGate } from './policy-gate';
+import { POLICY_BUNDLE, POLICY_ENGINE, POLICY_KEYRING, POLICY_SIGNING_KEY, PolicyGate } from './policy-gate';
 
 export interface PolicyDependencies {
   config: BaseServiceConfig;
   bundle: Bundle;
   engine: PolicyEngine;
   signingKey: SigningKey;
+  keyring: ServiceKeyring;
   logger: JsonLogger;
 }
 
@@ -32,6 +33,7 @@ export class PolicyModule {
         { provide: POLICY_BUNDLE, useValue: deps.bundle },
         { provide: POLICY_ENGINE, useValue: deps.engine },
         { provide: POLICY_SIGNING_KEY, useValue: deps.signingKey },
+        { provide: POLICY_KEYRING, useValue: deps.keyring },
         { provide: JsonLogger, useValue: deps.logger },
         PolicyGate,
       ],

@@ -1,7 +1,7 @@
 import type { Proposal } from '@airlock/contracts';
 import { generateGateKeys, sampleProposal, type GateKeys } from './attestation-test-fixtures';
 import { signAttestation } from './attestation-jws';
-import { checkExecutionProof } from './execution-proof';
+import { checkExecutionProof, checkGateProof } from './gate-proof';
 import { proposalHash } from './proposal-hash';
 import { generateSigningKey } from './signing-keys';
 
@@ -219,6 +219,94 @@ describe('checkExecutionProof', () => {
       ok: false,
       code: 'invalid_attestation',
       reason: 'more than one attestation from the policy gate',
+    });
+  });
+});
+
+describe('checkGateProof by stage', () => {
+  let gates: GateKeys;
+  beforeAll(async () => {
+    gates = await generateGateKeys();
+  });
+
+  async function attest(
+    proposal: Proposal,
+    ...verdicts: ('accepted' | 'allow' | 'approval_required' | 'approved')[]
+  ) {
+    const binding = { proposal_id: proposal.proposal_id, proposal_hash: proposalHash(proposal) };
+    const signed: string[] = [];
+    for (const verdict of verdicts) {
+      if (verdict === 'accepted')
+        signed.push(await signAttestation(gates.keys.intake, { gate: 'intake', verdict, ...binding }));
+      else if (verdict === 'approved')
+        signed.push(
+          await signAttestation(gates.keys.approval, {
+            gate: 'approval',
+            verdict,
+            approver_id: 'bob',
+            ...binding,
+          }),
+        );
+      else signed.push(await signAttestation(gates.keys.policy, { gate: 'policy', verdict, ...binding }));
+    }
+    return { proposal, proposal_hash: binding.proposal_hash, attestations: signed };
+  }
+
+  it('lets policy decide only what intake accepted', async () => {
+    const proposal = sampleProposal();
+    expect(await checkGateProof(await attest(proposal, 'accepted'), gates.keyring, 'accepted')).toEqual({
+      ok: true,
+    });
+    expect(await checkGateProof(await attest(proposal), gates.keyring, 'accepted')).toMatchObject({
+      ok: false,
+      code: 'missing_attestation',
+      reason: 'missing attestation of intake acceptance',
+    });
+  });
+
+  it('lets approval open a request only when policy asked for one', async () => {
+    const proposal = sampleProposal();
+    const asked = await attest(proposal, 'accepted', 'approval_required');
+    expect(await checkGateProof(asked, gates.keyring, 'approval_requested')).toEqual({ ok: true });
+    const allowed = await attest(proposal, 'accepted', 'allow');
+    expect(await checkGateProof(allowed, gates.keyring, 'approval_requested')).toMatchObject({
+      ok: false,
+      reason: 'missing attestation of policy request for approval',
+    });
+  });
+
+  it('lets budget reserve for a policy allow or a human approval, but not for a pending approval', async () => {
+    const proposal = sampleProposal();
+    expect(
+      await checkGateProof(await attest(proposal, 'accepted', 'allow'), gates.keyring, 'cleared'),
+    ).toEqual({
+      ok: true,
+      route: 'policy_allow',
+    });
+    const approved = await attest(proposal, 'accepted', 'approval_required', 'approved');
+    expect(await checkGateProof(approved, gates.keyring, 'cleared')).toEqual({
+      ok: true,
+      route: 'human_approval',
+      approver_id: 'bob',
+    });
+    const pending = await attest(proposal, 'accepted', 'approval_required');
+    expect(await checkGateProof(pending, gates.keyring, 'cleared')).toMatchObject({
+      ok: false,
+      reason: 'missing attestation of human approval',
+    });
+  });
+
+  it('refuses at every stage an attestation signed with a key outside the keyring', async () => {
+    const proposal = sampleProposal();
+    const stranger = await generateSigningKey('intake-1');
+    const binding = { proposal_id: proposal.proposal_id, proposal_hash: proposalHash(proposal) };
+    const forged = [
+      await signAttestation(stranger.signingKey, { gate: 'intake', verdict: 'accepted', ...binding }),
+    ];
+    const input = { proposal, proposal_hash: binding.proposal_hash, attestations: forged };
+    expect(await checkGateProof(input, gates.keyring, 'accepted')).toMatchObject({
+      ok: false,
+      code: 'invalid_attestation',
     });
   });
 });

@@ -4,9 +4,20 @@ import { verifyAttestation } from './attestation-jws';
 import { proposalHash } from './proposal-hash';
 import type { ServiceKeyring } from './signing-keys';
 
-export type ExecutionProof =
-  | { ok: true; route: 'policy_allow' | 'human_approval'; approver_id?: string }
+/**
+ * How far a proposal must have come before a gate acts on it:
+ * - accepted: intake verified the agent's signature (what policy needs);
+ * - approval_requested: policy sent it to a human (what approval needs);
+ * - cleared: policy allowed it, or policy sent it to a human who approved (what budget needs);
+ * - reserved: cleared, and budget reserved its cost (what the executor needs).
+ */
+export type ProofStage = 'accepted' | 'approval_requested' | 'cleared' | 'reserved';
+
+export type GateProof =
+  | { ok: true; route?: 'policy_allow' | 'human_approval'; approver_id?: string }
   | { ok: false; code: 'missing_attestation' | 'invalid_attestation'; reason: string };
+
+export type ExecutionProof = GateProof;
 
 export interface ExecutionProofInput {
   proposal: Proposal;
@@ -17,19 +28,29 @@ export interface ExecutionProofInput {
 type ClaimsByGate = Partial<{ [G in SignedClaims['gate']]: Extract<SignedClaims, { gate: G }> }>;
 
 /**
- * The executor's last check before a side effect (invariant 1): the proposal content is the one
- * every gate signed for, and the gates that must have passed it did.
+ * Each gate's check before it acts (invariant 1): the proposal content is the one every earlier
+ * gate signed for, and the gates that must have passed it by this stage did. A forged event on an
+ * internal topic is therefore refused at the first gate that reads it, not only at the executor.
  */
-export async function checkExecutionProof(
+export async function checkGateProof(
   input: ExecutionProofInput,
   keyring: ServiceKeyring,
-): Promise<ExecutionProof> {
+  stage: ProofStage,
+): Promise<GateProof> {
   if (!contentMatchesHash(input.proposal, input.proposal_hash)) {
     return { ok: false, code: 'invalid_attestation', reason: 'proposal content does not match its hash' };
   }
   const collected = await collectClaims(input, keyring);
   if (!collected.ok) return { ok: false, code: 'invalid_attestation', reason: collected.reason };
-  return decideRoute(collected.byGate);
+  return decideRoute(collected.byGate, stage);
+}
+
+/** The executor's last check before a side effect: every gate up to budget passed this content. */
+export async function checkExecutionProof(
+  input: ExecutionProofInput,
+  keyring: ServiceKeyring,
+): Promise<ExecutionProof> {
+  return checkGateProof(input, keyring, 'reserved');
 }
 
 function contentMatchesHash(proposal: Proposal, expectedHash: string): boolean {
@@ -70,17 +91,28 @@ async function collectClaims(
   return { ok: true, byGate: byGate as ClaimsByGate };
 }
 
-function decideRoute(byGate: ClaimsByGate): ExecutionProof {
+function missingFor(byGate: ClaimsByGate, stage: ProofStage): string[] {
   const missing: string[] = [];
   if (byGate.intake === undefined) missing.push('intake acceptance');
+  if (stage === 'accepted') return missing;
   const policy = byGate.policy;
+  if (stage === 'approval_requested') {
+    if (policy?.verdict !== 'approval_required') missing.push('policy request for approval');
+    return missing;
+  }
   if (policy === undefined) missing.push('policy decision');
   if (policy?.verdict === 'approval_required' && byGate.approval === undefined)
     missing.push('human approval');
-  if (byGate.budget === undefined) missing.push('budget reservation');
+  if (stage === 'reserved' && byGate.budget === undefined) missing.push('budget reservation');
+  return missing;
+}
+
+function decideRoute(byGate: ClaimsByGate, stage: ProofStage): GateProof {
+  const missing = missingFor(byGate, stage);
   if (missing.length > 0) {
     return { ok: false, code: 'missing_attestation', reason: `missing attestation of ${missing.join(', ')}` };
   }
-  if (policy?.verdict === 'allow') return { ok: true, route: 'policy_allow' };
+  if (stage === 'accepted' || stage === 'approval_requested') return { ok: true };
+  if (byGate.policy?.verdict === 'allow') return { ok: true, route: 'policy_allow' };
   return { ok: true, route: 'human_approval', approver_id: byGate.approval?.approver_id };
 }

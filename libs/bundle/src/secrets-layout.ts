@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import {
+  readServiceKeyring,
+  readSigningKey,
+  type AttestingGate,
+  type ServiceKeyring,
+  type SigningKey,
+} from './local-secret-files';
+
+/**
+ * Where each secret lives inside a secrets directory. assembleLocalBundle writes this layout and
+ * the services read it, so the file names are written here once.
+ */
+export function secretsLayout(secretsDir: string) {
+  return {
+    agentKeyFile: (agentId: string) => join(secretsDir, 'agents', `${agentId}.private.jwk.json`),
+    gateKeyFile: (gate: AttestingGate) => join(secretsDir, 'services', `${gate}.private.jwk.json`),
+    keyringFile: join(secretsDir, 'service-keyring.json'),
+    approverTokensFile: join(secretsDir, 'approver-tokens.json'),
+    toolCredentialsFile: join(secretsDir, 'tool-credentials.json'),
+    destinationsFile: join(secretsDir, 'destinations.json'),
+  };
+}
+
+/** What an attesting gate needs: its own signing key, and the keyring to check the gates before it. */
+export function readGateKeys(
+  secretsDir: string,
+  gate: AttestingGate,
+): { signingKey: SigningKey; keyring: ServiceKeyring } {
+  const layout = secretsLayout(secretsDir);
+  return {
+    signingKey: readSigningKey(layout.gateKeyFile(gate)),
+    keyring: readServiceKeyring(layout.keyringFile),
+  };
+}
