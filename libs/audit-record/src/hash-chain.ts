@@ -17,7 +17,7 @@ export const genesisHash = '0'.repeat(64);
  * Exactly the AuditRow columns are hashed: a row read back from ClickHouse with extra columns
  * (insertion time, the chain columns themselves) must hash the same as when it was written.
  */
-const hashedColumns: readonly (keyof AuditRow)[] = [
+export const auditRowColumns: readonly (keyof AuditRow)[] = [
   'event_id',
   'event_type',
   'topic',
@@ -38,7 +38,7 @@ const hashedColumns: readonly (keyof AuditRow)[] = [
 ];
 
 function rowHash(prevHash: string, row: AuditRow): string {
-  const columns = Object.fromEntries(hashedColumns.map((column) => [column, row[column]]));
+  const columns = Object.fromEntries(auditRowColumns.map((column) => [column, row[column]]));
   return createHash('sha256')
     .update(prevHash + canonicalJson(columns), 'utf8')
     .digest('hex');

@@ -1,4 +1,4 @@
-import type { AuditRow, ChainedAuditRow } from '@airlock/audit-record';
+import { auditRowColumns, type AuditRow, type ChainedAuditRow } from '@airlock/audit-record';
 import { sqlString, type ClickHouseHttp } from '@airlock/clickhouse';
 
 /** The last link of a run's hash chain: what the next row of that run is chained to. */
@@ -7,28 +7,7 @@ export interface ChainLink {
   hash: string;
 }
 
-const chainedColumns: readonly (keyof ChainedAuditRow)[] = [
-  'event_id',
-  'event_type',
-  'topic',
-  'event_time',
-  'run_id',
-  'proposal_id',
-  'agent_id',
-  'tool',
-  'decision',
-  'outcome',
-  'reason_code',
-  'reasons',
-  'policy_ids',
-  'bundle_hash',
-  'cost_usd',
-  'trace_id',
-  'payload',
-  'seq',
-  'prev_hash',
-  'hash',
-];
+const chainedColumns: readonly (keyof ChainedAuditRow)[] = [...auditRowColumns, 'seq', 'prev_hash', 'hash'];
 
 function sqlList(values: Iterable<string>): string {
   return [...values].map(sqlString).join(', ');
