@@ -27,6 +27,7 @@ export const reasonCodes = [
   'missing_credential',
   'tool_call_succeeded',
   'tool_call_failed',
+  'tool_redirect_refused',
   'tool_unreachable',
   'result_unknown_after_crash',
 ] as const;

@@ -7,11 +7,22 @@ export const attemptStoreMigrations = [
      run_id          text NOT NULL,
      idempotency_key text NOT NULL,
      status          text NOT NULL CHECK (status IN ('started', 'succeeded', 'failed', 'unknown')),
-     result          jsonb,
+     result          text,
      published       boolean NOT NULL DEFAULT false,
      started_at      timestamptz NOT NULL DEFAULT now(),
      finished_at     timestamptz
    )`,
+  // result holds JSON as text, not jsonb: jsonb refuses a tool's "\u0000" or lone-surrogate escape,
+  // and a result the store cannot write would leave the attempt looking interrupted forever.
+  // Guarded so that re-running it at every start-up does not even lock the table.
+  `DO $$
+   BEGIN
+     IF EXISTS (SELECT 1 FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = 'attempts'
+                  AND column_name = 'result' AND data_type = 'jsonb') THEN
+       ALTER TABLE attempts ALTER COLUMN result TYPE text USING result::text;
+     END IF;
+   END $$`,
 ];
 
 export type AttemptState =
@@ -36,12 +47,12 @@ export class AttemptStore {
     if (inserted.rowCount === 1) return { kind: 'first' };
     const existing = await this.pool.query<{
       status: string;
-      result: ToolCallResult | null;
+      result: string | null;
       published: boolean;
     }>('SELECT status, result, published FROM attempts WHERE proposal_id = $1', [proposalId]);
     const row = existing.rows[0];
     if (!row || row.status === 'started' || row.result === null) return { kind: 'interrupted' };
-    return { kind: 'finished', result: row.result, published: row.published };
+    return { kind: 'finished', result: JSON.parse(row.result) as ToolCallResult, published: row.published };
   }
 
   /** Set once the result is on Kafka: a later redelivery then publishes nothing a second time. */
@@ -49,6 +60,7 @@ export class AttemptStore {
     await this.pool.query('UPDATE attempts SET published = true WHERE proposal_id = $1', [proposalId]);
   }
 
+  /** JSON.stringify writes NUL and lone surrogates as ASCII escapes, so any result fits the text column. */
   async finish(proposalId: string, result: ToolCallResult): Promise<void> {
     await this.pool.query(
       `UPDATE attempts SET status = $2, result = $3, finished_at = now() WHERE proposal_id = $1`,

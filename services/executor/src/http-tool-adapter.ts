@@ -1,9 +1,17 @@
 import type { Proposal, ReasonCode, ToolDefinition } from '@airlock/contracts';
 import { currentTraceHeaders } from '@airlock/telemetry';
+import { readToolResponse, type ToolResponse } from './tool-response';
 
 export type ToolCallResult =
-  | { kind: 'succeeded'; status_code: number; response: unknown }
-  | { kind: 'failed'; reason_code: ReasonCode; reason: string; status_code?: number; response?: unknown }
+  | { kind: 'succeeded'; status_code: number; response: unknown; response_truncated?: boolean }
+  | {
+      kind: 'failed';
+      reason_code: ReasonCode;
+      reason: string;
+      status_code?: number;
+      response?: unknown;
+      response_truncated?: boolean;
+    }
   | { kind: 'unknown'; reason_code: ReasonCode; reason: string };
 
 export interface ToolCallSecrets {
@@ -51,63 +59,135 @@ function prepare(call: ToolCall, secrets: ToolCallSecrets): Prepared {
   return { ok: true, url, credential };
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text.slice(0, 4096);
-  }
-}
-
-function connectionRefused(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return cause?.code === 'ECONNREFUSED';
-}
-
 /**
  * Calls a tool over HTTP with the credential scoped to (agent, tool) — never the agent's own key —
  * and an idempotency key derived from the proposal, so the downstream API can refuse a duplicate.
+ * The tool's answer is untrusted: redirects are refused, the body is capped and sanitised
+ * (see tool-response.ts), and "nothing was sent" is claimed only when it is certain.
  */
 export async function callHttpTool(call: ToolCall, secrets: ToolCallSecrets): Promise<ToolCallResult> {
   const prepared = prepare(call, secrets);
   if (!('ok' in prepared)) return prepared;
+  // One deadline for the call and the body: a tool that sends its headers at once and then
+  // trickles its body must not hold the executor past the timeout either.
+  const signal = AbortSignal.timeout(call.timeoutMs);
+  let response: Response;
   try {
-    const response = await fetch(prepared.url, {
-      method: call.tool.adapter.method,
-      headers: {
-        ...currentTraceHeaders(),
-        authorization: `Bearer ${prepared.credential}`,
-        'content-type': 'application/json',
-        'idempotency-key': call.idempotencyKey,
-        'x-airlock-run-id': call.proposal.run_id,
-        'x-airlock-proposal-id': call.proposal.proposal_id,
-      },
-      body: JSON.stringify(call.proposal.arguments),
-      signal: AbortSignal.timeout(call.timeoutMs),
-    });
-    const body = await readBody(response);
-    if (response.ok) return { kind: 'succeeded', status_code: response.status, response: body };
-    return {
-      kind: 'failed',
-      reason_code: 'tool_call_failed',
-      reason: `${call.tool.name} answered HTTP ${response.status}`,
-      status_code: response.status,
-      response: body,
-    };
+    response = await send(call, prepared, signal);
   } catch (error) {
-    if (connectionRefused(error)) {
-      return {
-        kind: 'failed',
-        reason_code: 'tool_unreachable',
-        reason: `${prepared.url.host} refused the connection; nothing was sent`,
-      };
-    }
-    // Timed out or cut off after sending: the side effect may or may not have happened.
-    return {
-      kind: 'unknown',
-      reason_code: 'tool_call_failed',
-      reason: `${call.tool.name} call did not complete: ${(error as Error).message}`,
-    };
+    return connectionRefused(error) ? unreachable(prepared.url) : notCompleted(call, error);
   }
+  try {
+    if (response.status >= 300 && response.status < 400) {
+      return await refuseRedirect(call.tool, prepared.url, response);
+    }
+    return answered(call.tool, response.status, await readToolResponse(response.body));
+  } catch (error) {
+    return notCompleted(call, error);
+  }
+}
+
+function send(
+  call: ToolCall,
+  prepared: { url: URL; credential: string },
+  signal: AbortSignal,
+): Promise<Response> {
+  return fetch(prepared.url, {
+    method: call.tool.adapter.method,
+    headers: {
+      ...currentTraceHeaders(),
+      authorization: `Bearer ${prepared.credential}`,
+      'content-type': 'application/json',
+      'idempotency-key': call.idempotencyKey,
+      'x-airlock-run-id': call.proposal.run_id,
+      'x-airlock-proposal-id': call.proposal.proposal_id,
+    },
+    body: JSON.stringify(call.proposal.arguments),
+    // Following a redirect would resend the arguments and these headers, credential included, to
+    // wherever the tool points: a host the allowlist never named.
+    redirect: 'manual',
+    signal,
+  });
+}
+
+/** The request went to the allowed host, so it may have been acted on; it is not sent anywhere else. */
+async function refuseRedirect(
+  tool: ToolDefinition,
+  requested: URL,
+  response: Response,
+): Promise<ToolCallResult> {
+  const target = redirectTarget(response.headers.get('location'), requested);
+  // Frees the connection; the redirect's body is not part of any answer Airlock keeps.
+  await response.body?.cancel();
+  return {
+    kind: 'failed',
+    reason_code: 'tool_redirect_refused',
+    reason: `${tool.name} answered HTTP ${response.status} redirecting to ${target}; redirects are not followed`,
+    status_code: response.status,
+  };
+}
+
+function redirectTarget(location: string | null, requested: URL): string {
+  if (location === null) return 'no location';
+  try {
+    return `host ${new URL(location, requested).host || '(none)'}`;
+  } catch {
+    return 'an unparseable location';
+  }
+}
+
+function answered(tool: ToolDefinition, status: number, body: ToolResponse): ToolCallResult {
+  const kept = {
+    status_code: status,
+    response: body.response,
+    ...(body.truncated ? { response_truncated: true } : {}),
+  };
+  if (status >= 200 && status < 300) return { kind: 'succeeded', ...kept };
+  return {
+    kind: 'failed',
+    reason_code: 'tool_call_failed',
+    reason: `${tool.name} answered HTTP ${status}`,
+    ...kept,
+  };
+}
+
+/**
+ * True only when the TCP connection to the destination was refused (redirects are never followed,
+ * so that is the configured, allowed address): not a byte of the request left the executor, and
+ * budget may release the reservation. A reset, a timeout or a socket closed mid-answer may all
+ * come after the tool received the request.
+ */
+function connectionRefused(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown; syscall?: unknown } } | null)?.cause;
+  return cause?.code === 'ECONNREFUSED' && cause.syscall === 'connect';
+}
+
+function unreachable(url: URL): ToolCallResult {
+  return {
+    kind: 'failed',
+    reason_code: 'tool_unreachable',
+    reason: `${url.host} refused the connection; nothing was sent`,
+  };
+}
+
+/** The side effect may or may not have happened: the result is unknown, never failed. */
+function notCompleted(call: ToolCall, error: unknown): ToolCallResult {
+  return {
+    kind: 'unknown',
+    reason_code: 'tool_call_failed',
+    reason: `${call.tool.name} call did not complete (${failureDetail(error, call.timeoutMs)}); the request may have been acted on`,
+  };
+}
+
+function failureDetail(error: unknown, timeoutMs: number): string {
+  // Read by shape, not instanceof: the abort's DOMException may come from another realm.
+  const { name, message, cause } = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    cause?: { code?: unknown } | null;
+  };
+  if (name === 'TimeoutError') return `no complete answer within ${timeoutMs} ms`;
+  const text = typeof message === 'string' ? message : String(error);
+  // fetch reports every network failure as "fetch failed"; the cause's code says which one.
+  return typeof cause?.code === 'string' ? `${text}: ${cause.code}` : text;
 }
