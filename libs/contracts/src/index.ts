@@ -4,3 +4,4 @@ export * from './envelope';
 export * from './payload-validation';
 export * from './outcome-reasons';
 export * from './bundle-validation';
+export * from './json-hygiene';

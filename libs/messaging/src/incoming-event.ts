@@ -1,5 +1,13 @@
 import type { KafkaContext } from '@nestjs/microservices';
-import { topics, validateEnvelope, validatePayload, type Envelope, type TopicKey } from '@airlock/contracts';
+import {
+  checkJsonHygiene,
+  envelopeJsonLimits,
+  topics,
+  validateEnvelope,
+  validatePayload,
+  type Envelope,
+  type TopicKey,
+} from '@airlock/contracts';
 
 export interface RawKafkaMessage {
   topic: string;
@@ -35,12 +43,39 @@ export function rawMessageOf(context: KafkaContext): RawKafkaMessage {
   };
 }
 
+/**
+ * Strict UTF-8, because lenient decoding would silently turn invalid bytes into U+FFFD: the event
+ * acted on would differ from the bytes that were signed and audited. A byte-order mark is kept,
+ * so JSON.parse refuses it as it always has.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function parseJson(bytes: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
+  let text: string;
   try {
-    return { ok: true, value: JSON.parse(bytes.toString('utf8')) };
-  } catch (error) {
-    return { ok: false, error: `value is not JSON: ${(error as Error).message}` };
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, error: 'value is not valid UTF-8' };
   }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    // A RangeError (nesting beyond what the engine can parse) is refused like any other bad JSON.
+    return { ok: false, error: `value is not JSON: ${escapeUnsafeText((error as Error).message)}` };
+  }
+}
+
+/**
+ * Escapes control characters and surrogates in text taken from the message (JSON.parse quotes the
+ * input around the error, possibly half of a surrogate pair or U+0000): the reason travels on in a
+ * dead letter, which must itself pass this hygiene check and canonical JSON.
+ */
+function escapeUnsafeText(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    /[\u0000-\u001f\ud800-\udfff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -64,6 +99,17 @@ export function parseEvent<K extends TopicKey>(
   }
   const json = parseJson(raw.value);
   if (!json.ok) return { ok: false, code: 'malformed_envelope', error: json.error, raw };
+  // Defence in depth: even from a forged or buggy producer, nothing reaches schema validation,
+  // canonical JSON or a store that they could not walk, hash or keep.
+  const hygiene = checkJsonHygiene(json.value, envelopeJsonLimits);
+  if (!hygiene.ok) {
+    return {
+      ok: false,
+      code: 'malformed_envelope',
+      error: `envelope fails ${hygiene.code}: ${hygiene.reason}`,
+      raw,
+    };
+  }
   const envelope = validateEnvelope(json.value);
   if (!envelope.ok)
     return { ok: false, code: 'malformed_envelope', error: `not a CloudEvent: ${envelope.errors}`, raw };
@@ -80,7 +126,7 @@ export function parseEvent<K extends TopicKey>(
     return {
       ok: false,
       code: 'malformed_envelope',
-      error: `message key ${String(raw.key)} is not the event's run id ${envelope.value.runid}`,
+      error: `message key ${escapeUnsafeText(String(raw.key))} is not the event's run id ${envelope.value.runid}`,
       raw,
     };
   }

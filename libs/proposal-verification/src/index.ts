@@ -1,2 +1,8 @@
-export { verifySubmission, type SubmissionVerdict } from './submission-verification';
+export {
+  defaultFreshnessWindow,
+  verifySubmission,
+  type FreshnessWindow,
+  type SubmissionVerdict,
+  type SubmissionVerificationOptions,
+} from './submission-verification';
 export { signProposal, proposalJwsType } from './proposal-signing';

@@ -5,66 +5,101 @@ import {
   importJWK,
   type ProtectedHeaderParameters,
 } from 'jose';
-import { validateProposal, type AgentRecord, type Proposal, type ReasonCode } from '@airlock/contracts';
+import {
+  checkJsonHygiene,
+  isIdentifier,
+  proposalJsonLimits,
+  validateProposal,
+  type AgentRecord,
+  type Proposal,
+  type ReasonCode,
+} from '@airlock/contracts';
 
 export type SubmissionVerdict =
   | { ok: true; proposal: Proposal; agent: AgentRecord }
   | { ok: false; code: ReasonCode; reason: string; proposal_id?: string; agent_id?: string };
 
+/** How far a proposal's issued_at may stray from intake's clock (see docs/limits.md). */
+export interface FreshnessWindow {
+  /** Older proposals are refused, so one captured in transit or held back cannot be used later. */
+  readonly maxAgeSeconds: number;
+  /** Room for an agent's clock running ahead; more would let an agent pre-sign proposals for later. */
+  readonly maxFutureSeconds: number;
+}
+
+export const defaultFreshnessWindow: FreshnessWindow = { maxAgeSeconds: 300, maxFutureSeconds: 60 };
+
+export interface SubmissionVerificationOptions {
+  /** Intake's clock; the current time unless given. */
+  readonly now?: Date;
+  readonly freshness?: FreshnessWindow;
+}
+
 type Refusal = Extract<SubmissionVerdict, { ok: false }>;
+type SignedProposal = { ok: true; proposal: Proposal; agent: AgentRecord };
 
 interface DecodedSubmission {
+  jws: string;
   header: ProtectedHeaderParameters;
   payloadBytes: Uint8Array;
   payload: unknown;
 }
 
 /**
- * Intake's identity checks, cheapest first, so that garbage is refused before any key is imported
- * and the reason says which check failed.
+ * Intake's identity and freshness checks, cheapest first, so that garbage is refused before any key
+ * is imported and the reason says which check failed. Never rejects: every input ends in a verdict.
  */
 export async function verifySubmission(
   submission: { jws: string },
   envelope: { runid: string },
   agents: ReadonlyMap<string, AgentRecord>,
+  options: SubmissionVerificationOptions = {},
 ): Promise<SubmissionVerdict> {
-  const decoded = decodeSubmission(submission.jws);
-  if ('code' in decoded) return decoded;
-  if (decoded.header.alg !== 'EdDSA') {
-    return {
-      ok: false,
-      code: 'bad_signature',
-      reason: 'proposal is not signed with EdDSA',
-      ...idsIn(decoded.payload),
-    };
-  }
-  const validated = validateProposal(decoded.payload);
-  if (!validated.ok) {
-    return {
-      ok: false,
-      code: 'invalid_proposal',
-      reason: `proposal is invalid: ${validated.errors}`,
-      ...idsIn(decoded.payload),
-    };
-  }
-  const proposal = validated.value;
+  const signed = await verifySignedProposal(submission.jws, agents);
+  if (!signed.ok) return signed;
+  const { proposal } = signed;
+  // The agent signed these ids, so a refusal from here on may be attributed to its proposal.
   const ids = { proposal_id: proposal.proposal_id, agent_id: proposal.agent_id };
-  const agent = agents.get(proposal.agent_id);
-  if (agent === undefined) {
-    return {
-      ok: false,
-      code: 'unknown_agent',
-      reason: `agent ${proposal.agent_id} is not registered`,
-      ...ids,
-    };
-  }
-  const signatureProblem = await checkAgentSignature(submission.jws, decoded, agent);
-  if (signatureProblem !== undefined)
-    return { ok: false, code: 'bad_signature', reason: signatureProblem, ...ids };
   if (proposal.run_id !== envelope.runid) {
     const reason = `proposal is for run ${proposal.run_id} but was submitted on run ${envelope.runid}`;
     return { ok: false, code: 'run_mismatch', reason, ...ids };
   }
+  const stale = checkFreshness(
+    proposal.issued_at,
+    options.now ?? new Date(),
+    options.freshness ?? defaultFreshnessWindow,
+  );
+  if (stale !== undefined) return { ...stale, ...ids };
+  return signed;
+}
+
+/**
+ * Everything up to and including the agent's signature. Its refusals name no proposal or agent:
+ * anyone can write any ids into an unverified submission, and a refusal carrying them would put a
+ * rejection on someone else's proposal.
+ */
+async function verifySignedProposal(
+  jws: unknown,
+  agents: ReadonlyMap<string, AgentRecord>,
+): Promise<SignedProposal | Refusal> {
+  const decoded = decodeSubmission(jws);
+  if ('code' in decoded) return decoded;
+  const unhygienic = checkHygiene(decoded);
+  if (unhygienic !== undefined) return unhygienic;
+  if (decoded.header.alg !== 'EdDSA') {
+    return { ok: false, code: 'bad_signature', reason: 'proposal is not signed with EdDSA' };
+  }
+  const validated = validateProposal(decoded.payload);
+  if (!validated.ok) {
+    return { ok: false, code: 'invalid_proposal', reason: `proposal is invalid: ${validated.errors}` };
+  }
+  const proposal = validated.value;
+  const agent = agents.get(proposal.agent_id);
+  if (agent === undefined) {
+    return { ok: false, code: 'unknown_agent', reason: `agent ${proposal.agent_id} is not registered` };
+  }
+  const signatureProblem = await checkAgentSignature(decoded, agent);
+  if (signatureProblem !== undefined) return { ok: false, code: 'bad_signature', reason: signatureProblem };
   return { ok: true, proposal, agent };
 }
 
@@ -86,26 +121,38 @@ function decodeSubmission(jws: unknown): DecodedSubmission | Refusal {
     const header = decodeProtectedHeader(jws);
     const payloadBytes = base64url.decode(parts[1]);
     const payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes)) as unknown;
-    return { header, payloadBytes, payload };
+    return { jws, header, payloadBytes, payload };
   } catch {
     return refuse('submission JWS header or payload cannot be decoded as JSON');
   }
 }
 
+/**
+ * Refuses, before any id is claimed, what later stages could not hash or store (a lone surrogate
+ * or nesting 2,000 deep makes canonical JSON throw). The header is checked too, because its key id
+ * is quoted in reasons.
+ */
+function checkHygiene(decoded: DecodedSubmission): Refusal | undefined {
+  const payload = checkJsonHygiene(decoded.payload, proposalJsonLimits);
+  if (!payload.ok) return { ok: false, code: payload.code, reason: `in the proposal, ${payload.reason}` };
+  const header = checkJsonHygiene(decoded.header, proposalJsonLimits);
+  if (!header.ok) return { ok: false, code: header.code, reason: `in the JWS header, ${header.reason}` };
+  return undefined;
+}
+
 async function checkAgentSignature(
-  jws: string,
   decoded: DecodedSubmission,
   agent: AgentRecord,
 ): Promise<string | undefined> {
   const kid = decoded.header.kid;
   const registered = agent.public_keys.find((key) => key.kid === kid);
   if (typeof kid !== 'string' || registered === undefined) {
-    return `key id ${String(kid)} is not registered for agent ${agent.id}`;
+    return `key id ${describeKeyId(kid)} is not registered for agent ${agent.id}`;
   }
   let verifiedPayload: Uint8Array;
   try {
     const publicKey = await importJWK({ kty: registered.kty, crv: registered.crv, x: registered.x }, 'EdDSA');
-    verifiedPayload = (await compactVerify(jws, publicKey, { algorithms: ['EdDSA'] })).payload;
+    verifiedPayload = (await compactVerify(decoded.jws, publicKey, { algorithms: ['EdDSA'] })).payload;
   } catch {
     return `signature does not verify with key ${kid} of agent ${agent.id}`;
   }
@@ -117,12 +164,32 @@ async function checkAgentSignature(
   return undefined;
 }
 
-/** Ids read from a payload that failed validation, so the rejection can still be attributed. */
-function idsIn(payload: unknown): { proposal_id?: string; agent_id?: string } {
-  if (typeof payload !== 'object' || payload === null) return {};
-  const { proposal_id, agent_id } = payload as Record<string, unknown>;
-  return {
-    ...(typeof proposal_id === 'string' ? { proposal_id } : {}),
-    ...(typeof agent_id === 'string' ? { agent_id } : {}),
-  };
+/** An unregistered key id is the sender's text: quoted only when it is a short identifier. */
+function describeKeyId(kid: unknown): string {
+  if (kid === undefined) return '(none)';
+  return typeof kid === 'string' && isIdentifier(kid) ? kid : '(not an identifier)';
+}
+
+/**
+ * Refuses an issued_at outside the window around intake's clock, and one that names no instant
+ * (a leap second passes the date-time format but not Date.parse). Written so that NaN anywhere,
+ * including an invalid clock, ends in a refusal rather than a pass.
+ */
+function checkFreshness(issuedAt: string, now: Date, window: FreshnessWindow): Refusal | undefined {
+  const issuedMs = Date.parse(issuedAt);
+  if (Number.isNaN(issuedMs)) {
+    return {
+      ok: false,
+      code: 'invalid_proposal',
+      reason: `issued_at ${issuedAt} names no instant intake can read`,
+    };
+  }
+  const ageMs = now.getTime() - issuedMs;
+  if (ageMs <= window.maxAgeSeconds * 1000 && -ageMs <= window.maxFutureSeconds * 1000) return undefined;
+  if (ageMs > 0) {
+    const reason = `issued_at ${issuedAt} is ${ageMs / 1000} s before intake's clock; the limit is ${window.maxAgeSeconds} s`;
+    return { ok: false, code: 'issued_at_too_old', reason };
+  }
+  const reason = `issued_at ${issuedAt} is ${-ageMs / 1000} s after intake's clock; the limit is ${window.maxFutureSeconds} s`;
+  return { ok: false, code: 'issued_at_in_future', reason };
 }
