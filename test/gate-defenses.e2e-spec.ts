@@ -2,12 +2,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEnvelope, type Proposal } from '@airlock/contracts';
 import {
+  attestEvent,
   generateSigningKey,
   proposalHash,
   signAttestation,
   type AttestationClaims,
 } from '@airlock/attestation';
-import { useAirlockStack, waitUntil } from '@airlock/testing';
+import { storeSchemaName } from '@airlock/postgres';
+import { localInfra, useAirlockStack, waitUntil } from '@airlock/testing';
+import { Client } from 'pg';
 
 /** Budget caps, forged internal events and bad input, against the real services. */
 describe('gate defenses', () => {
@@ -49,6 +52,38 @@ describe('gate defenses', () => {
     ).toHaveLength(3);
   });
 
+  it('waits, reports itself unhealthy and retries while PostgreSQL does not answer, then skips nothing', async () => {
+    const { stack } = airlock;
+    const locker = new Client({ connectionString: localInfra.postgresUrl });
+    await locker.connect();
+    try {
+      // Budget's statements now time out (SQLSTATE 57014): the dependency is "away" for budget only.
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE ${storeSchemaName('budget', stack.namespace)}.run_usage IN ACCESS EXCLUSIVE MODE`);
+      const proposal = ticket('run-postgres-away', 'wait for me');
+      await airlock.agent.submit(proposal);
+      const report = await pollHealth(stack.healthUrls.budget, 503);
+      expect(JSON.stringify(report)).toContain('postgres_unavailable');
+      expect(stack.watcher.forProposal('outcomes', proposal.proposal_id)).toHaveLength(0);
+      await locker.query('ROLLBACK');
+      const outcome = await stack.watcher.waitForOutcome(proposal.proposal_id, 60000);
+      expect(outcome.envelope.data['outcome']).toBe('executed');
+      await pollHealth(stack.healthUrls.budget, 200);
+      expect(stack.watcher.events('dlq', (e) => e.envelope.runid === 'run-postgres-away')).toHaveLength(0);
+    } finally {
+      await locker.end();
+    }
+  });
+
+  async function pollHealth(url: string, status: number): Promise<unknown> {
+    for (let attempt = 0; attempt < 150; attempt += 1) {
+      const response = await fetch(url);
+      if (response.status === status) return response.json();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${url} did not answer ${status} within 15 s`);
+  }
+
   it('refuses at the first gate an event forged onto each internal topic, and executes nothing', async () => {
     const forger = await generateSigningKey('budget-1');
     const proposal = ticket('run-forged', 'forged');
@@ -89,8 +124,11 @@ describe('gate defenses', () => {
       }),
     ] as const;
     const topicOf = ['accepted', 'policyDecisions', 'policyDecisions', 'budgetReservations'] as const;
+    const gateOf = ['intake', 'policy', 'policy', 'budget'] as const;
     for (const [index, forged] of forgeries.entries()) {
-      await airlock.agent.sendRaw('run-forged', JSON.stringify(forged), topicOf[index]);
+      // Each event also carries an event attestation in the right gate's name, by the wrong key.
+      const attested = await attestEvent(forger.signingKey, gateOf[index], forged);
+      await airlock.agent.sendRaw('run-forged', JSON.stringify(attested), topicOf[index]);
     }
 
     const refusals = await waitUntil(
@@ -102,14 +140,15 @@ describe('gate defenses', () => {
       () => 'not every forged event was dead-lettered',
     );
     const byConsumer = Object.fromEntries(
-      refusals.map((r) => [r.envelope.data['consumer'], r.envelope.data['error']]),
+      refusals.map((r) => [r.envelope.data['consumer'], r.envelope.data['reason_code']]),
     );
     expect(byConsumer).toEqual({
-      policy: expect.stringContaining('refused to decide: invalid_attestation'),
-      approval: expect.stringContaining('refused to open an approval request: invalid_attestation'),
-      budget: expect.stringContaining('refused to reserve: invalid_attestation'),
-      executor: expect.stringContaining('refused to execute: invalid_attestation'),
+      policy: 'invalid_attestation',
+      approval: 'invalid_attestation',
+      budget: 'invalid_attestation',
+      executor: 'invalid_attestation',
     });
+    for (const refusal of refusals) expect(refusal.envelope.data['error']).toContain('event refused');
     expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
     expect(airlock.stack.watcher.forProposal('outcomes', proposal.proposal_id)).toHaveLength(0);
     const pending = await fetch(`${airlock.stack.approvalUrl}/approvals?status=all`, {

@@ -1,4 +1,5 @@
 import { readSigningKey, readStringMap } from '@airlock/bundle';
+import { verifyExecutedAction, type Jwks } from '@airlock/attestation';
 import { verifyChain, type ChainedAuditRow } from '@airlock/audit-record';
 import { useAirlockStack } from '@airlock/testing';
 
@@ -41,6 +42,15 @@ describe('the proposal path', () => {
       (e) => e.envelope.data['proposal_id'] === proposal.proposal_id,
     );
     expect(executed.envelope.data['idempotency_key']).toBe(calls[0]?.headers['idempotency-key']);
+
+    // A downstream system checks the action with the published keys, and a changed copy fails.
+    const jwks = (await (await fetch(`${airlock.stack.approvalUrl}/.well-known/jwks.json`)).json()) as Jwks;
+    expect(await verifyExecutedAction(executed.envelope, jwks)).toEqual({ ok: true, gate: 'executor' });
+    const altered = { ...executed.envelope, data: { ...executed.envelope.data, status_code: 299 } };
+    expect(await verifyExecutedAction(altered, jwks)).toMatchObject({
+      ok: false,
+      code: 'invalid_attestation',
+    });
   });
 
   it('denies a forbidden proposal with the deciding policy id and calls nothing', async () => {
@@ -135,8 +145,14 @@ describe('the proposal path', () => {
     const outcomes = airlock.stack.watcher
       .forProposal('outcomes', proposal.proposal_id)
       .map((e) => e.envelope.data);
-    expect(outcomes.filter((o) => o['outcome'] === 'executed')).toHaveLength(1);
-    expect(outcomes.filter((o) => o['reason_code'] === 'replayed_proposal_id')).toHaveLength(1);
+    // The proposal has its one outcome; the replay is answered on its submission, not on the proposal.
+    expect(outcomes).toEqual([expect.objectContaining({ outcome: 'executed' })]);
+    const replayAnswers = airlock.stack.watcher
+      .events('outcomes', (e) => e.envelope.data['submission_id'] === resigned.id)
+      .map((e) => e.envelope.data);
+    expect(replayAnswers).toEqual([
+      expect.objectContaining({ outcome: 'rejected', reason_code: 'replayed_proposal_id', proposal_id: '' }),
+    ]);
   });
 
   it('records every event of a run in ClickHouse, once, in one trace, with an intact hash chain', async () => {

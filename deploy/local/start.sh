@@ -13,6 +13,8 @@ REPO_ROOT="$(cd "$AIRLOCK_LOCAL_DIR/../.." && pwd)"
 GENERATED="$AIRLOCK_LOCAL_DIR/.generated"
 APPROVAL_PORT=7300
 STAND_IN_PORT=7400
+# Each service answers GET /healthz on the next port after this one (7311 for intake, ...).
+HEALTH_PORT_BASE=7310
 SERVICES=(intake policy approval budget executor audit)
 : "${AIRLOCK_KAFKA_BROKERS:=127.0.0.1:19092}"
 : "${AIRLOCK_CLICKHOUSE_URL:=http://127.0.0.1:18123}"
@@ -100,7 +102,11 @@ start_proc stand-in-api "$AIRLOCK_LOG_DIR/stand-in-api.log" \
 wait_ready stand-in-api "$AIRLOCK_LOG_DIR/stand-in-api.log"
 
 log "starting the six services"
+declare -A HEALTH_PORTS=()
+health_port=$HEALTH_PORT_BASE
 for name in "${SERVICES[@]}"; do
+  health_port=$((health_port + 1))
+  HEALTH_PORTS[$name]=$health_port
   start_proc "$name" "$AIRLOCK_LOG_DIR/$name.log" \
     env -u AIRLOCK_NAMESPACE \
     AIRLOCK_KAFKA_BROKERS="$AIRLOCK_KAFKA_BROKERS" \
@@ -110,6 +116,7 @@ for name in "${SERVICES[@]}"; do
     AIRLOCK_SECRETS_DIR="$GENERATED/secrets" \
     AIRLOCK_APPROVAL_PORT="$APPROVAL_PORT" \
     AIRLOCK_APPROVAL_SWEEP_MS=1000 \
+    AIRLOCK_HEALTH_PORT="${HEALTH_PORTS[$name]}" \
     node -r ./deploy/local/register-paths.js "dist/services/$name/src/main.js"
 done
 for name in "${SERVICES[@]}"; do
@@ -125,6 +132,8 @@ cat <<SUMMARY
 $(printf '[airlock]                    %s\n' "${topic_names[@]}")
 [airlock] Approval API     http://127.0.0.1:$APPROVAL_PORT  (GET /approvals, POST /approvals/<id>/approve|deny)
 [airlock]                  approver tokens: $GENERATED/secrets/approver-tokens.json
+[airlock]                  public keys (JWKS): http://127.0.0.1:$APPROVAL_PORT/.well-known/jwks.json
+[airlock] Health           $(for name in "${SERVICES[@]}"; do printf '%s :%s  ' "$name" "${HEALTH_PORTS[$name]}"; done)(GET /healthz)
 [airlock] ClickHouse       $AIRLOCK_CLICKHOUSE_URL, database airlock (table airlock.events)
 [airlock] PostgreSQL       $AIRLOCK_POSTGRES_URL
 [airlock] Stand-in API     http://127.0.0.1:$STAND_IN_PORT (helpdesk, payments, mailer)

@@ -17,11 +17,14 @@ if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.
   die "PostgreSQL is not reachable on 127.0.0.1:5432; the stateful gates keep their state there. Start it (e.g. pg_ctlcluster <version> main start) and run npm test again."
 fi
 
+log "starting or joining Kafka and ClickHouse (store tests and end-to-end tests use them)"
+bash "$here/infra.sh" up
+
 log "typecheck and lint (module boundaries included)"
 node_modules/.bin/tsc -p tsconfig.json --noEmit
 npm run -s lint
 
-log "unit tests"
+log "unit and store tests (stores against the real PostgreSQL and ClickHouse)"
 node_modules/.bin/jest --selectProjects unit "$@"
 
 log "end-to-end tests (real Kafka, ClickHouse and PostgreSQL; services run as processes)"

@@ -1,12 +1,24 @@
--- Audit store. {database} is replaced by the audit service before it runs these statements
--- (airlock, or airlock_<namespace>); it is not a server-side parameter, which 18.16 lacks.
--- Statements end with ';' at the end of a line: that is how the loader splits them.
+-- Audit store: the tables. {database} is replaced by the audit service before it runs these
+-- statements (airlock, or airlock_<namespace>); it is not a server-side parameter, which 18.16 lacks.
+-- Statements end with ';' at the end of a line: that is how the loader splits them. Every file runs
+-- at each start-up in name order, so every statement here must be idempotent.
+--
+-- An `events` table of the layout before ADR 0007 (sorted by run_id, event_id) is renamed to
+-- events_retired_<yyyymmddhhmmss> by the audit service before this file runs (ClickHouse cannot
+-- change a sorting key in place); the statement below then creates the current one.
 
 CREATE DATABASE IF NOT EXISTS {database};
 
--- One row per event. Redelivered events carry the same (run_id, event_id) and collapse on merge;
--- read with FINAL to see each event once before merges happen. event_time is pinned to UTC so the
--- text written (and hashed) reads back identically whatever the server's time zone.
+-- One row per event, identified by (topic, event id, attestation status): the same id on another
+-- topic is another event, and an unverified copy of an id neither replaces nor hides the verified
+-- event (ADR 0007). A redelivered event has the same key and collapses on merge; read with FINAL
+-- to see each event once before merges happen. The attestation columns are hashed with the rest,
+-- so the chain proves what audit found when it checked each event.
+-- event_time is pinned to UTC so the text written (and hashed) reads back identically whatever the
+-- server's time zone. Partitions follow the time audit received the event (inserted_at, which the
+-- writer always sets: 18.16 does not apply DEFAULTs to JSONEachRow input), not event_time, which
+-- the sender chooses: forged times across a century must not fan one insert out over a hundred
+-- partitions, which current releases refuse.
 CREATE TABLE IF NOT EXISTS {database}.events (
   event_id String,
   event_type String,
@@ -25,13 +37,34 @@ CREATE TABLE IF NOT EXISTS {database}.events (
   cost_usd Float64,
   trace_id String,
   payload String,
+  attested_by String,
+  attestation String,
+  attestation_error String,
   seq UInt64,
   prev_hash String,
   hash String,
-  inserted_at DateTime DEFAULT now()
+  inserted_at DateTime('UTC') DEFAULT now()
 ) ENGINE = ReplacingMergeTree(inserted_at)
-PARTITION BY toYYYYMM(event_time)
-ORDER BY (run_id, event_id);
+PARTITION BY toYYYYMM(inserted_at)
+ORDER BY (run_id, topic, event_id, attestation);
+
+-- What audit consumed but could not store as an event row: unparseable messages, times DateTime
+-- cannot hold, text that cannot be hashed or stored, rows ClickHouse refused. Kept raw (base64),
+-- unredacted, with the reason: grant access to it as to any raw payload. A redelivered message has
+-- the same key and collapses on merge. Retention: drop old monthly partitions (18.16 has no TTL).
+CREATE TABLE IF NOT EXISTS {database}.quarantine (
+  received_at DateTime('UTC'),
+  topic String,
+  kafka_partition Int32,
+  kafka_offset String,
+  kafka_key String,
+  reason_code String,
+  reason String,
+  raw_value_base64 String,
+  raw_value_sha256 String
+) ENGINE = ReplacingMergeTree(received_at)
+PARTITION BY toYYYYMM(received_at)
+ORDER BY (topic, kafka_partition, kafka_offset, raw_value_sha256);
 
 -- The risk class of each tool, from the bundle the audit service loaded: events do not carry it,
 -- and the critical error rate counts failures of write tools only.
@@ -42,46 +75,3 @@ CREATE TABLE IF NOT EXISTS {database}.tool_risk (
   inserted_at DateTime DEFAULT now()
 ) ENGINE = ReplacingMergeTree(inserted_at)
 ORDER BY tool;
-
--- Production gate: how many proposals end executed, and how many write actions end failed or unknown.
-CREATE VIEW IF NOT EXISTS {database}.outcome_rates AS
-SELECT
-  toDate(event_time) AS day,
-  agent_id,
-  tool,
-  count() AS proposals,
-  countIf(outcome = 'executed') AS executed,
-  countIf(is_write) AS write_proposals,
-  countIf(is_write AND outcome IN ('failed', 'unknown')) AS critical_errors,
-  executed / proposals AS completion_rate,
-  if(write_proposals = 0, 0, critical_errors / write_proposals) AS critical_error_rate
-FROM (
-  SELECT event_time, agent_id, tool, outcome,
-    tool IN (SELECT tool FROM {database}.tool_risk FINAL WHERE risk = 'write') AS is_write
-  FROM {database}.events FINAL
-  WHERE topic = 'airlock.proposals.outcomes'
-)
-GROUP BY day, agent_id, tool;
-
--- Production gate: what one successful action costs. Executed events carry the action's cost.
-CREATE VIEW IF NOT EXISTS {database}.cost_per_success AS
-SELECT
-  toDate(event_time) AS day,
-  agent_id,
-  tool,
-  count() AS executed,
-  sum(cost_usd) AS total_cost_usd,
-  total_cost_usd / executed AS cost_per_success_usd
-FROM {database}.events FINAL
-WHERE topic = 'airlock.actions.executed'
-GROUP BY day, agent_id, tool;
-
--- Production gate: share of events that arrived with a W3C trace context.
-CREATE VIEW IF NOT EXISTS {database}.trace_coverage AS
-SELECT
-  toDate(event_time) AS day,
-  count() AS events,
-  countIf(trace_id != '') AS traced_events,
-  traced_events / events AS trace_coverage
-FROM {database}.events FINAL
-GROUP BY day;

@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   }
   say(
     await clickhouse(
-      `SELECT run_id, event_type, decision, outcome, reason_code, tool, trace_id FROM airlock.events FINAL WHERE run_id IN (${inList}) ORDER BY run_id, seq FORMAT PrettyCompactMonoBlock`,
+      `SELECT run_id, event_type, decision, outcome, reason_code, tool, attestation, trace_id FROM airlock.events FINAL WHERE run_id IN (${inList}) ORDER BY run_id, seq FORMAT PrettyCompactMonoBlock`,
     ),
   );
   say('[demo] done');

@@ -5,3 +5,10 @@ export {
   type Approver,
 } from './approver-authentication';
 export { approvalDeadline, checkApprovalRight, isApprovalExpired } from './approval-policy';
+export {
+  checkPendingCapacity,
+  defaultMaxPendingPerAgent,
+  defaultMaxPendingPerRun,
+  type PendingCapacity,
+  type PendingCounts,
+} from './pending-capacity';

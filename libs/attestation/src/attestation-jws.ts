@@ -1,7 +1,8 @@
-import { CompactSign, compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { canonicalJson } from './canonical-json';
 import { parseSignedClaims, type BoundClaims, type SignedClaims } from './attestation-claims';
-import { asJoseJwk, publicMembersOf, type ServiceKeyring, type SigningKey } from './signing-keys';
+import { privateKeyOf, publicKeyOf } from './key-cache';
+import type { ServiceKeyring, SigningKey } from './signing-keys';
 
 /** Distinguishes an attestation from an agent's proposal JWS, which is signed the same way. */
 export const attestationJwsType = 'airlock-attestation+jws';
@@ -14,10 +15,9 @@ export async function signAttestation(
   now: Date = new Date(),
 ): Promise<string> {
   const signed: SignedClaims = { ...claims, iat: Math.floor(now.getTime() / 1000) };
-  const privateKey = await importJWK(asJoseJwk(key.privateJwk), 'EdDSA');
   return new CompactSign(new TextEncoder().encode(canonicalJson(signed)))
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: attestationJwsType })
-    .sign(privateKey);
+    .sign(await privateKeyOf(key));
 }
 
 export async function verifyAttestation(
@@ -63,8 +63,7 @@ function readHeader(jws: string): { ok: true; kid: string } | { ok: false; reaso
 
 async function verifiedPayload(jws: string, jwk: ServiceKeyring[string]['jwk']): Promise<unknown> {
   try {
-    const publicKey = await importJWK(publicMembersOf(jwk), 'EdDSA');
-    const { payload } = await compactVerify(jws, publicKey, { algorithms: ['EdDSA'] });
+    const { payload } = await compactVerify(jws, await publicKeyOf(jwk), { algorithms: ['EdDSA'] });
     return JSON.parse(new TextDecoder().decode(payload)) as unknown;
   } catch {
     return undefined;

@@ -1,21 +1,20 @@
-import type { Proposal } from '@airlock/contracts';
-import type { GateName } from '@airlock/contracts';
+import { gateNames, type GateName, type Proposal } from '@airlock/contracts';
 import { generateSigningKey, type ServiceKeyring, type SigningKey } from './signing-keys';
 
-/** One key per gate plus the keyring the executor would trust, generated fresh for each suite. */
+/** One key per gate plus the keyring every gate would trust, generated fresh for each suite. */
 export interface GateKeys {
-  keys: Record<'intake' | 'policy' | 'approval' | 'budget', SigningKey>;
+  keys: Record<GateName, SigningKey>;
   keyring: ServiceKeyring;
 }
 
+/** For tests (here and in the libs that consume attestations): never for a deployment's keys. */
 export async function generateGateKeys(): Promise<GateKeys> {
-  const gates = ['intake', 'policy', 'approval', 'budget'] as const;
   const keys = {} as GateKeys['keys'];
   const keyring: ServiceKeyring = {};
-  for (const gate of gates) {
+  for (const gate of gateNames) {
     const { signingKey, publicJwk } = await generateSigningKey(`${gate}-key-1`);
     keys[gate] = signingKey;
-    keyring[signingKey.kid] = { gate: gate as GateName, jwk: publicJwk };
+    keyring[signingKey.kid] = { gate, jwk: publicJwk };
   }
   return { keys, keyring };
 }

@@ -16,3 +16,14 @@ export {
   type GateProof,
   type ProofStage,
 } from './gate-proof';
+export {
+  attestEvent,
+  eventAttestationJwsType,
+  eventHash,
+  verifyEventAttestation,
+  type AttestableEvent,
+  type EventAttestationCheck,
+  type EventClaims,
+} from './event-attestation';
+export { keyringFromJwks, publishedJwks, verifyExecutedAction, type Jwks } from './published-keys';
+export { generateGateKeys, type GateKeys } from './attestation-test-fixtures';

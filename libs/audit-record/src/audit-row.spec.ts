@@ -1,5 +1,6 @@
 import { buildEnvelope, topics, type Proposal } from '@airlock/contracts';
-import { toAuditRow, toClickHouseDateTime, type AuditableEnvelope } from './audit-row';
+import type { AttestationColumns } from './attestation-columns';
+import { storedEventKey, toAuditRow, type AuditableEnvelope, type AuditRow } from './audit-row';
 
 const proposal: Proposal = {
   proposal_id: 'p1',
@@ -16,8 +17,20 @@ const identity = { runId: 'r1', proposalId: 'p1', agentId: 'a1' };
 const sensitiveFieldsOf = (tool: string): readonly string[] =>
   tool === 'issue_refund' ? ['card_number', 'email'] : [];
 
-function rowOf(topic: string, envelope: AuditableEnvelope) {
-  return toAuditRow(topic, envelope, 'trace-1', sensitiveFieldsOf);
+const verifiedByPolicy: AttestationColumns = {
+  attested_by: 'policy',
+  attestation: 'verified',
+  attestation_error: '',
+};
+
+function resultOf(topic: string, envelope: AuditableEnvelope, attestation = verifiedByPolicy) {
+  return toAuditRow(topic, envelope, { traceId: 'trace-1', attestation, sensitiveFieldsOf });
+}
+
+function rowOf(topic: string, envelope: AuditableEnvelope): AuditRow {
+  const result = resultOf(topic, envelope);
+  if (!result.ok) throw new Error(`expected a row, got ${result.code}: ${result.reason}`);
+  return result.row;
 }
 
 describe('toAuditRow', () => {
@@ -172,6 +185,7 @@ describe('toAuditRow', () => {
       partition: 0,
       offset: '7',
       consumer: 'intake',
+      reason_code: 'malformed_envelope',
       error: 'not JSON',
       raw_value: 'card 4111',
     };
@@ -205,12 +219,108 @@ describe('toAuditRow', () => {
   });
 });
 
-describe('toClickHouseDateTime', () => {
-  it('converts an offset time to UTC and drops the fraction', () => {
-    expect(toClickHouseDateTime('2024-05-01T14:00:00.999+02:00')).toBe('2024-05-01 12:00:00');
+describe('toAuditRow on events that cannot be stored faithfully', () => {
+  const decision = {
+    proposal,
+    proposal_hash: hash,
+    attestations: [],
+    decision: 'allow' as const,
+    policy_ids: [],
+    reasons: [],
+    bundle_hash: bundle,
+  };
+  const policyEvent = (overrides: Partial<AuditableEnvelope>): AuditableEnvelope => ({
+    ...buildEnvelope('policyDecisions', 'policy', identity, decision, at),
+    ...overrides,
   });
 
-  it('refuses text that is not a date-time', () => {
-    expect(() => toClickHouseDateTime('yesterday')).toThrow(RangeError);
+  it('records the attestation columns it is given', () => {
+    const forged = {
+      attested_by: '',
+      attestation: 'invalid' as const,
+      attestation_error: 'the event differs',
+    };
+    const result = resultOf(topics.policyDecisions.name, policyEvent({}), forged);
+    expect(result).toMatchObject({ ok: true, row: forged });
+  });
+
+  it.each(['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '1970-01-01T00:00:00Z', '2106-02-07T06:28:15Z'])(
+    'refuses the time %s, which ClickHouse DateTime would read back as another time',
+    (time) => {
+      expect(resultOf(topics.policyDecisions.name, policyEvent({ time }))).toMatchObject({
+        ok: false,
+        code: 'unrepresentable_time',
+      });
+    },
+  );
+
+  it('refuses an event id holding a lone surrogate, and names the column', () => {
+    expect(resultOf(topics.policyDecisions.name, policyEvent({ id: 'e\ud800' }))).toEqual({
+      ok: false,
+      code: 'lone_surrogate',
+      reason: 'column event_id would hold a lone UTF-16 surrogate',
+    });
+  });
+
+  it('refuses a reason holding U+0000', () => {
+    const envelope = policyEvent({ data: { ...decision, reasons: ['ok\u0000hidden'] } });
+    expect(resultOf(topics.policyDecisions.name, envelope)).toMatchObject({
+      ok: false,
+      code: 'nul_character',
+    });
+  });
+
+  it('keeps a lone surrogate inside the payload, where JSON writes it as an ASCII escape', () => {
+    const envelope = policyEvent({ data: { ...decision, note: 'x\udc00' } });
+    expect(rowOf(topics.policyDecisions.name, envelope).payload).toContain('"note":"x\\udc00"');
+  });
+
+  it('refuses, without throwing, an envelope whose attributes are not text', () => {
+    const envelope = { ...policyEvent({}), id: 42 } as unknown as AuditableEnvelope;
+    expect(resultOf(topics.policyDecisions.name, envelope)).toMatchObject({
+      ok: false,
+      code: 'unbuildable_row',
+    });
+  });
+
+  it('refuses, without throwing, data that JSON cannot write', () => {
+    const cyclic: Record<string, unknown> = { ...decision };
+    cyclic['self'] = cyclic;
+    expect(resultOf(topics.policyDecisions.name, policyEvent({ data: cyclic }))).toMatchObject({
+      ok: false,
+      code: 'unbuildable_row',
+      reason: expect.stringMatching(/circular/i),
+    });
+  });
+});
+
+describe('storedEventKey', () => {
+  const row = {
+    run_id: 'r1',
+    topic: 'airlock.policy.decisions',
+    event_id: 'e1',
+    attestation: 'verified' as const,
+  };
+
+  it('is the same for a redelivered event', () => {
+    expect(storedEventKey({ ...row })).toBe(storedEventKey(row));
+  });
+
+  it('differs for the same id on another topic', () => {
+    expect(storedEventKey({ ...row, topic: 'agent.proposals' })).not.toBe(storedEventKey(row));
+  });
+
+  it('differs for the same id in another run', () => {
+    expect(storedEventKey({ ...row, run_id: 'r2' })).not.toBe(storedEventKey(row));
+  });
+
+  it('differs for an unverified copy of a verified event id', () => {
+    expect(storedEventKey({ ...row, attestation: 'missing' })).not.toBe(storedEventKey(row));
+  });
+
+  it('cannot be forged by moving a separator between topic and id', () => {
+    expect(storedEventKey({ ...row, topic: 'a', event_id: 'b,c' })).not.toBe(
+      storedEventKey({ ...row, topic: 'a,b', event_id: 'c' }),
+    );
   });
 });

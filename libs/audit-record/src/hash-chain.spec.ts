@@ -20,6 +20,9 @@ function rowNumber(n: number): AuditRow {
     cost_usd: 0.25,
     trace_id: 't1',
     payload: '{}',
+    attested_by: 'policy',
+    attestation: 'verified',
+    attestation_error: '',
   };
 }
 
@@ -65,6 +68,20 @@ describe('verifyChain', () => {
       seq: 3,
       reason: 'content of seq 3 does not match its hash',
     });
+  });
+
+  it('breaks where a row marked invalid was later marked verified: the chain covers the attestation', () => {
+    const rows = chainOf(3);
+    rows[1] = chainRow(rows[0], {
+      ...rowNumber(2),
+      attested_by: '',
+      attestation: 'invalid',
+      attestation_error: 'forged',
+    });
+    rows[2] = chainRow(rows[1], rowNumber(3));
+    expect(verifyChain(rows).ok).toBe(true);
+    rows[1] = { ...rows[1], attested_by: 'policy', attestation: 'verified', attestation_error: '' };
+    expect(verifyChain(rows)).toMatchObject({ ok: false, seq: 2 });
   });
 
   it('breaks at the next seq when the tampered row was re-hashed', () => {

@@ -15,7 +15,9 @@ export const genesisHash = '0'.repeat(64);
 
 /**
  * Exactly the AuditRow columns are hashed: a row read back from ClickHouse with extra columns
- * (insertion time, the chain columns themselves) must hash the same as when it was written.
+ * (insertion time, the chain columns themselves) must hash the same as when it was written. The
+ * attestation columns are among them, so the chain proves what audit found when it checked each
+ * event: marking a forged row verified afterwards breaks the chain.
  */
 export const auditRowColumns: readonly (keyof AuditRow)[] = [
   'event_id',
@@ -35,6 +37,9 @@ export const auditRowColumns: readonly (keyof AuditRow)[] = [
   'cost_usd',
   'trace_id',
   'payload',
+  'attested_by',
+  'attestation',
+  'attestation_error',
 ];
 
 function rowHash(prevHash: string, row: AuditRow): string {

@@ -1,4 +1,27 @@
-export { toAuditRow, toClickHouseDateTime, type AuditRow, type AuditableEnvelope } from './audit-row';
+export {
+  storedEventKey,
+  toAuditRow,
+  type AuditRow,
+  type AuditRowContext,
+  type AuditRowResult,
+  type AuditableEnvelope,
+  type RowRefusalCode,
+} from './audit-row';
+export {
+  attestationColumnsOf,
+  attestationStatuses,
+  type AttestationColumns,
+  type AttestationStatus,
+} from './attestation-columns';
+export { toQuarantineRow, type QuarantineRow, type QuarantineSource } from './quarantine-row';
+export {
+  firstStorableSecond,
+  lastStorableSecond,
+  storableText,
+  toClickHouseDateTime,
+  unstorableText,
+  type UnstorableTextCode,
+} from './storable-text';
 export { redact, redactedMarker } from './redaction';
 export {
   auditRowColumns,
@@ -8,3 +31,4 @@ export {
   type ChainedAuditRow,
   type ChainVerification,
 } from './hash-chain';
+export { verifyRunRecord, type RunVerification, type UnattestedEvent } from './run-verification';

@@ -1,6 +1,7 @@
 import { secretsLayout } from './secrets-layout';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { publishedJwks } from '@airlock/attestation';
 import type { AgentRecord, ApproverRegistry } from '@airlock/contracts';
 import { BundleError } from './bundle-error';
 import { loadBundle, type Bundle } from './load-bundle';
@@ -146,6 +147,7 @@ function provisionServiceKeys(layout: SecretsLayout): Record<AttestingGate, stri
     keyring[publicJwk.kid] = { gate, jwk: publicJwk };
   }
   writeSecretFile(layout.keyringFile, keyring);
+  writeFileSync(layout.jwksFile, `${JSON.stringify(publishedJwks(keyring), null, 2)}\n`);
   return keyFiles;
 }
 

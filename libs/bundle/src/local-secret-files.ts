@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AgentRecord, GateName } from '@airlock/contracts';
+import { gateNames, type AgentRecord, type GateName } from '@airlock/contracts';
 import { BundleError } from './bundle-error';
 
 /** The public half of an Ed25519 key, exactly as agents/<id>.json lists it. */
@@ -16,14 +16,9 @@ export interface SigningKey {
   privateJwk: Ed25519PrivateJwk;
 }
 
-/** The gates that sign attestations; the executor verifies them and signs nothing itself. */
-export const attestingGates = [
-  'intake',
-  'policy',
-  'approval',
-  'budget',
-] as const satisfies readonly GateName[];
-export type AttestingGate = (typeof attestingGates)[number];
+/** Every gate signs what it emits (its verdicts, its outcomes, the executor its executed actions). */
+export const attestingGates = gateNames;
+export type AttestingGate = GateName;
 
 /** Public keys of the attesting gates by kid, as the executor reads them. */
 export type ServiceKeyring = Record<string, { gate: AttestingGate; jwk: Ed25519PublicJwk }>;

@@ -16,6 +16,8 @@ export function secretsLayout(secretsDir: string) {
     agentKeyFile: (agentId: string) => join(secretsDir, 'agents', `${agentId}.private.jwk.json`),
     gateKeyFile: (gate: AttestingGate) => join(secretsDir, 'services', `${gate}.private.jwk.json`),
     keyringFile: join(secretsDir, 'service-keyring.json'),
+    /** The same public keys as a JWKS, the form downstream systems fetch (not secret). */
+    jwksFile: join(secretsDir, 'jwks.json'),
     approverTokensFile: join(secretsDir, 'approver-tokens.json'),
     toolCredentialsFile: join(secretsDir, 'tool-credentials.json'),
     destinationsFile: join(secretsDir, 'destinations.json'),

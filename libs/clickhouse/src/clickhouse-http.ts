@@ -1,15 +1,31 @@
+import { ClickHouseUnavailableError, clickHouseAnswerError } from './clickhouse-errors';
+
+export interface ClickHouseHttpOptions {
+  /** How long one statement may take, answer included, before it counts as ClickHouse being away. */
+  timeoutMs?: number;
+}
+
+const defaultTimeoutMs = 30_000;
+
 /**
  * A small ClickHouse client over its HTTP interface. We talk HTTP directly because the server the
  * local machines install (Debian's 18.16) predates what current client libraries expect; plain
- * queries with JSONEachRow work on that release and on current ones alike.
+ * queries with JSONEachRow work on that release and on current ones alike (ADR 0004).
+ *
+ * Every failure is typed by whether a retry can help (ADR 0006): no answer, a timeout, a 503 or an
+ * overload code is a `ClickHouseUnavailableError` (retriable); any other answer is a
+ * `ClickHouseRefusedError` carrying ClickHouse's message.
  */
-export class ClickHouseError extends Error {}
-
 export class ClickHouseHttp {
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly baseUrl: string,
     private readonly database?: string,
-  ) {}
+    options: ClickHouseHttpOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  }
 
   private url(query: string | undefined, settings: Record<string, string> = {}): string {
     const url = new URL(this.baseUrl);
@@ -20,15 +36,23 @@ export class ClickHouseHttp {
   }
 
   private async send(url: string, body?: string): Promise<string> {
-    let response: Response;
+    let status: number;
+    let text: string;
     try {
-      response = await fetch(url, body === undefined ? { method: 'GET' } : { method: 'POST', body });
+      const response = await fetch(url, {
+        ...(body === undefined ? { method: 'GET' } : { method: 'POST', body }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = response.status;
+      // The body is read under the same timeout: a server that stalls mid-answer is away too.
+      text = await response.text();
     } catch (error) {
-      throw new ClickHouseError(`ClickHouse at ${this.baseUrl} is unreachable: ${(error as Error).message}`);
+      throw new ClickHouseUnavailableError(
+        `ClickHouse at ${this.baseUrl} did not answer within ${this.timeoutMs} ms or is unreachable: ${describe(error)}`,
+        { cause: error },
+      );
     }
-    const text = await response.text();
-    if (!response.ok)
-      throw new ClickHouseError(`ClickHouse answered ${response.status}: ${text.trim().slice(0, 500)}`);
+    if (status < 200 || status > 299) throw clickHouseAnswerError(status, text);
     return text;
   }
 
@@ -61,6 +85,18 @@ export class ClickHouseHttp {
       return false;
     }
   }
+}
+
+function describe(error: unknown): string {
+  // Duck-typed: errors from Node's own fetch may come from another realm than this module's Error.
+  const messageOf = (value: unknown): string | undefined => {
+    const message = (value as { message?: unknown } | null | undefined)?.message;
+    return typeof message === 'string' ? message : undefined;
+  };
+  const message = messageOf(error) ?? String(error);
+  // fetch reports "fetch failed" and keeps the reason (ECONNREFUSED, a timeout) in its cause.
+  const cause = messageOf((error as { cause?: unknown } | null | undefined)?.cause);
+  return cause === undefined ? message : `${message} (${cause})`;
 }
 
 /** Quotes a string literal for ClickHouse SQL: 18.16 has no server-side query parameters. */

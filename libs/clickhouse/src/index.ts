@@ -1,1 +1,2 @@
+export * from './clickhouse-errors';
 export * from './clickhouse-http';

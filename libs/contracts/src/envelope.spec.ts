@@ -42,6 +42,7 @@ describe('event envelopes', () => {
         partition: 0,
         offset: '1',
         consumer: 'c',
+        reason_code: 'malformed_envelope',
         error: 'e',
         raw_value: '',
       },

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { CloudEventEnvelope, ProposalOutcome } from './generated/events';
+import type { CloudEventEnvelope, Proposal, ProposalOutcome } from './generated/events';
 import definitions from '../../../schemas/events/definitions.schema.json';
 import { topics, type TopicKey, type TopicPayloads } from './topics';
 
@@ -59,11 +59,14 @@ export function buildEnvelope<K extends TopicKey>(
 /**
  * The terminal outcome of a proposal. Its id derives from the proposal id, so a gate that re-emits
  * after a crash repeats the same event rather than adding a second outcome; rejections of
- * submissions that intake refused are keyed by the submission instead.
+ * submissions that intake refused are keyed by what intake passes as `rejectionKey`.
  */
-export function outcomeEnvelope(outcome: ProposalOutcome, now: Date = new Date()): Envelope<'outcomes'> {
-  const dedupKey =
-    outcome.outcome === 'rejected' ? `rejected/${outcome.submission_id ?? ''}` : outcome.proposal_id;
+export function outcomeEnvelope(
+  outcome: ProposalOutcome,
+  now: Date = new Date(),
+  rejectionKey: string = `rejected/${outcome.submission_id ?? ''}`,
+): Envelope<'outcomes'> {
+  const dedupKey = outcome.outcome === 'rejected' ? rejectionKey : outcome.proposal_id;
   return buildEnvelope(
     'outcomes',
     `airlock/${outcome.decided_by}`,
@@ -76,4 +79,21 @@ export function outcomeEnvelope(outcome: ProposalOutcome, now: Date = new Date()
     outcome,
     now,
   );
+}
+
+/** What a gate decides about a proposal's end; the ids come from the proposal itself. */
+export type OutcomeDecision = Omit<
+  ProposalOutcome,
+  'proposal_id' | 'run_id' | 'agent_id' | 'tool' | 'submission_id'
+>;
+
+/** The terminal outcome of an accepted proposal, carrying the proposal's own ids. */
+export function proposalOutcomeEnvelope(proposal: Proposal, decision: OutcomeDecision): Envelope<'outcomes'> {
+  return outcomeEnvelope({
+    proposal_id: proposal.proposal_id,
+    run_id: proposal.run_id,
+    agent_id: proposal.agent_id,
+    tool: proposal.tool,
+    ...decision,
+  });
 }

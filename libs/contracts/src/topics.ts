@@ -8,45 +8,69 @@ import type {
   ProposalOutcome,
   ProposalSubmission,
 } from './generated/events';
+import { gateNames, type GateName } from './outcome-reasons';
+
+const noGate: readonly GateName[] = [];
 
 /**
- * Every Kafka topic Airlock uses, with the CloudEvent type and the JSON Schema of its payload.
+ * Every Kafka topic Airlock uses, with the CloudEvent type, the JSON Schema of its payload, and
+ * the gates whose attestation an event on it must carry to be trusted (`attestedBy`; empty for the
+ * agents' topic, whose submissions are signed by the agent inside the JWS instead).
  * This table is the single place where these names are written.
  */
 export const topics = {
-  proposals: { name: 'agent.proposals', eventType: 'airlock.proposal.submitted', schema: 'agent.proposals' },
+  proposals: {
+    name: 'agent.proposals',
+    eventType: 'airlock.proposal.submitted',
+    schema: 'agent.proposals',
+    attestedBy: noGate,
+  },
   accepted: {
     name: 'airlock.proposals.accepted',
     eventType: 'airlock.proposal.accepted',
     schema: 'airlock.proposals.accepted',
+    attestedBy: ['intake'],
   },
   policyDecisions: {
     name: 'airlock.policy.decisions',
     eventType: 'airlock.policy.decided',
     schema: 'airlock.policy.decisions',
+    attestedBy: ['policy'],
   },
   approvalDecisions: {
     name: 'airlock.approvals.decisions',
     eventType: 'airlock.approval.decided',
     schema: 'airlock.approvals.decisions',
+    attestedBy: ['approval'],
   },
   budgetReservations: {
     name: 'airlock.budget.reservations',
     eventType: 'airlock.budget.reserved',
     schema: 'airlock.budget.reservations',
+    attestedBy: ['budget'],
   },
   actionsExecuted: {
     name: 'airlock.actions.executed',
     eventType: 'airlock.action.executed',
     schema: 'airlock.actions.executed',
+    attestedBy: ['executor'],
   },
   outcomes: {
     name: 'airlock.proposals.outcomes',
     eventType: 'airlock.proposal.outcome',
     schema: 'airlock.proposals.outcomes',
+    attestedBy: gateNames,
   },
-  dlq: { name: 'airlock.dlq', eventType: 'airlock.dlq.dead_letter', schema: 'airlock.dlq' },
-} as const;
+  dlq: {
+    name: 'airlock.dlq',
+    eventType: 'airlock.dlq.dead_letter',
+    schema: 'airlock.dlq',
+    attestedBy: gateNames,
+  },
+} as const satisfies Record<
+  string,
+  { name: string; eventType: string; schema: string; attestedBy: readonly GateName[] }
+>;
 
 export type TopicKey = keyof typeof topics;
 export type TopicSpec = (typeof topics)[TopicKey];

@@ -1,4 +1,3 @@
-import type { KafkaContext } from '@nestjs/microservices';
 import {
   checkJsonHygiene,
   envelopeJsonLimits,
@@ -28,20 +27,6 @@ export type ParsedEvent<K extends TopicKey> =
     };
 
 export const defaultMaxMessageBytes = 256 * 1024;
-
-export function rawMessageOf(context: KafkaContext): RawKafkaMessage {
-  const message = context.getMessage();
-  const key = message.key === null || message.key === undefined ? null : message.key.toString();
-  const value = message.value === null || message.value === undefined ? null : Buffer.from(message.value);
-  return {
-    topic: context.getTopic(),
-    partition: context.getPartition(),
-    offset: message.offset,
-    key,
-    value,
-    headers: (message.headers ?? {}) as Record<string, unknown>,
-  };
-}
 
 /**
  * Strict UTF-8, because lenient decoding would silently turn invalid bytes into U+FFFD: the event

@@ -1,6 +1,6 @@
 import { Kafka } from 'kafkajs';
 import { topicKeys } from '@airlock/contracts';
-import { kafkaClientConfig } from './kafka-transport';
+import { kafkaClientConfig } from './kafka-connection';
 import { topicName } from './namespaced-names';
 
 const defaultPartitions = 3;

@@ -6,7 +6,15 @@ export interface ServiceStoreOptions {
   namespace: string;
   /** Idempotent DDL (CREATE ... IF NOT EXISTS) run at start-up, in order. */
   migrations: readonly string[];
+  /**
+   * A statement that waits longer than this (a lock held elsewhere, an overloaded server) fails
+   * with SQLSTATE 57014, which the gate pipeline retries with backoff: a consumer never hangs on
+   * PostgreSQL without saying so.
+   */
+  statementTimeoutMs?: number;
 }
+
+export const defaultStatementTimeoutMs = 15000;
 
 /** Each service owns one schema; a namespace keeps test stacks and the demo apart in one database. */
 export function storeSchemaName(service: string, namespace: string): string {
@@ -38,7 +46,16 @@ async function ensureDatabaseExists(url: string): Promise<void> {
 export async function openServiceStore(options: ServiceStoreOptions): Promise<Pool> {
   await ensureDatabaseExists(options.url);
   const schema = storeSchemaName(options.service, options.namespace);
-  const pool = new Pool({ connectionString: options.url, max: 5, options: `-c search_path=${schema}` });
+  const pool = new Pool({
+    connectionString: options.url,
+    max: 5,
+    options: `-c search_path=${schema}`,
+    statement_timeout: options.statementTimeoutMs ?? defaultStatementTimeoutMs,
+    connectionTimeoutMillis: 10000,
+  });
+  // An idle connection that the server drops (restart, failover) is reported here; without a
+  // listener Node would end the process. The next query fails instead, and is retried (ADR 0006).
+  pool.on('error', () => undefined);
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [schema]);

@@ -1,3 +1,4 @@
 export * from './json-logger';
 export * from './service-config';
 export * from './service-bootstrap';
+export * from './health-endpoint';

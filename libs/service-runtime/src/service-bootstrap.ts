@@ -1,7 +1,8 @@
-import type { INestApplication, INestMicroservice } from '@nestjs/common';
+import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ensureTopics, kafkaTransportOptions } from '@airlock/messaging';
+import { ensureTopics, KafkaBatchConsumer, type TopicBatchHandler } from '@airlock/messaging';
 import { startTelemetry, stopTelemetry } from '@airlock/telemetry';
+import { serveHealth } from './health-endpoint';
 import { JsonLogger } from './json-logger';
 
 export interface ServiceDefinition {
@@ -10,46 +11,60 @@ export interface ServiceDefinition {
   logger: JsonLogger;
   /** The service's root module, built from its validated configuration. */
   module: unknown;
-  /** When set, the service also serves HTTP on this port (127.0.0.1 only). */
+  /** The provider (in that module) that handles what the service consumes. */
+  consumer: Type<TopicBatchHandler>;
+  /** When set, the service also serves its HTTP API on this port (127.0.0.1 only). */
   httpPort?: number;
+  /** When set, GET /healthz answers on this port (127.0.0.1 only). */
+  healthPort?: number;
 }
 
-type RunningApp = INestApplication | INestMicroservice;
-
-async function createApp(definition: ServiceDefinition): Promise<RunningApp> {
-  const transport = kafkaTransportOptions({ brokers: definition.brokers, service: definition.service });
+async function createApp(definition: ServiceDefinition): Promise<INestApplicationContext> {
   const moduleClass = definition.module as Parameters<typeof NestFactory.create>[0];
   if (definition.httpPort === undefined) {
-    const app = await NestFactory.createMicroservice(moduleClass, {
-      ...transport,
-      logger: definition.logger,
-    });
-    app.enableShutdownHooks();
-    await app.listen();
-    return app;
+    return NestFactory.createApplicationContext(moduleClass, { logger: definition.logger });
   }
   const app = await NestFactory.create(moduleClass, { logger: definition.logger });
-  app.connectMicroservice(transport, { inheritAppConfig: true });
-  app.enableShutdownHooks();
-  await app.startAllMicroservices();
   await app.listen(definition.httpPort, '127.0.0.1');
   return app;
 }
 
 /**
  * Starts one Airlock service: telemetry first (so every span is captured), then the topics it
- * needs, then the Nest app with its Kafka consumer group. Logs one `service ready` line that
- * scripts and tests wait for.
+ * needs, the Nest application, and the Kafka consumer that feeds its handler. Logs one
+ * `service ready` line that scripts and tests wait for. SIGTERM stops consuming first, then closes
+ * the application, so no handler runs against a closed publisher or pool.
  */
-export async function runService(definition: ServiceDefinition): Promise<RunningApp> {
+export async function runService(definition: ServiceDefinition): Promise<void> {
   startTelemetry(`airlock-${definition.service}`);
   await ensureTopics(definition.brokers, definition.service);
   const app = await createApp(definition);
+  const consumer = new KafkaBatchConsumer(
+    { brokers: definition.brokers, service: definition.service },
+    app.get(definition.consumer),
+    definition.logger,
+  );
+  await consumer.start();
+  const health =
+    definition.healthPort === undefined
+      ? undefined
+      : await serveHealth(definition.healthPort, () => consumer.health.report());
+  const stop = async (signal: string) => {
+    definition.logger.event('info', `stopping on ${signal}`);
+    health?.close();
+    await consumer.stop();
+    await app.close();
+    await stopTelemetry();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
   definition.logger.event('info', 'service ready', {
     ...(definition.httpPort === undefined ? {} : { http: `http://127.0.0.1:${definition.httpPort}` }),
+    ...(definition.healthPort === undefined
+      ? {}
+      : { health: `http://127.0.0.1:${definition.healthPort}/healthz` }),
   });
-  process.once('beforeExit', () => void stopTelemetry());
-  return app;
 }
 
 /** Entry points call this: a service that cannot start says why and exits non-zero. */

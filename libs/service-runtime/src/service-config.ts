@@ -1,5 +1,5 @@
-import { plainToInstance } from 'class-transformer';
-import { IsNotEmpty, IsOptional, IsString, Matches, validateSync } from 'class-validator';
+import { plainToInstance, Type } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 export class ConfigError extends Error {}
 
@@ -23,6 +23,14 @@ export class BaseServiceConfig {
   @IsString()
   @IsNotEmpty({ message: 'AIRLOCK_SECRETS_DIR must point at the local secrets directory' })
   AIRLOCK_SECRETS_DIR!: string;
+
+  /** When set, GET /healthz answers on this port (127.0.0.1): 503 while a partition waits on a dependency. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'AIRLOCK_HEALTH_PORT must be a whole port number' })
+  @Min(1, { message: 'AIRLOCK_HEALTH_PORT must be between 1 and 65535' })
+  @Max(65535, { message: 'AIRLOCK_HEALTH_PORT must be between 1 and 65535' })
+  AIRLOCK_HEALTH_PORT?: number;
 }
 
 /**
@@ -57,4 +65,12 @@ export class StatefulServiceConfig extends BaseServiceConfig {
     message: 'AIRLOCK_POSTGRES_URL must point at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/airlock',
   })
   AIRLOCK_POSTGRES_URL!: string;
+
+  /** How long one SQL statement may wait before it fails and its message is retried (ADR 0006). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS must be at least 100 ms' })
+  @Max(600_000, { message: 'AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS must be at most 600000 ms' })
+  AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS: number = 15000;
 }

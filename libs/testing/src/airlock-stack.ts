@@ -39,6 +39,7 @@ export class AirlockStack {
   readonly watcher: EventWatcher;
   readonly clickhouse: ClickHouseHttp;
   approvalUrl = '';
+  readonly healthUrls = {} as Record<ServiceName, string>;
   private producer: Producer | undefined;
 
   private constructor(
@@ -93,10 +94,15 @@ export class AirlockStack {
       AIRLOCK_APPROVAL_PORT: String(approvalPort),
       AIRLOCK_APPROVAL_SWEEP_MS: '500',
       AIRLOCK_TOOL_TIMEOUT_MS: '5000',
+      // Short, so that a test holding a lock sees the gates wait, retry and recover within seconds.
+      AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS: '1500',
     };
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
     for (const name of serviceNames) {
-      this.services[name] = new ServiceProcess(name, env, join(this.dir, 'logs', `${name}.log`));
+      const healthPort = await freePort();
+      this.healthUrls[name] = `http://127.0.0.1:${healthPort}/healthz`;
+      const serviceEnv = { ...env, AIRLOCK_HEALTH_PORT: String(healthPort) };
+      this.services[name] = new ServiceProcess(name, serviceEnv, join(this.dir, 'logs', `${name}.log`));
     }
     await Promise.all(serviceNames.map((name) => this.services[name].start()));
     this.producer = this.kafka.producer();

@@ -102,8 +102,10 @@ export class EventWatcher {
         const headers = Object.fromEntries(
           Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
         );
-        const envelope = JSON.parse(message.value?.toString('utf8') ?? 'null');
-        this.seen.push({ topic: byName.get(topic) as TopicKey, envelope, headers });
+        // Tests write hostile bytes to these topics too; the watcher keeps only what is an event.
+        const envelope = parsedObject(message.value);
+        if (envelope !== undefined)
+          this.seen.push({ topic: byName.get(topic) as TopicKey, envelope, headers });
       },
     });
   }
@@ -144,5 +146,18 @@ export class EventWatcher {
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
+  }
+}
+
+function parsedObject(value: Buffer | null): SeenEvent['envelope'] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(value?.toString('utf8') ?? 'null');
+    const isEvent =
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as { data?: unknown }).data === 'object';
+    return isEvent ? (parsed as SeenEvent['envelope']) : undefined;
+  } catch {
+    return undefined;
   }
 }

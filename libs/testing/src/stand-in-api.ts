@@ -16,6 +16,8 @@ export class StandInApi {
   readonly requests: RecordedRequest[] = [];
   private server: Server | undefined;
   private statusCode = 201;
+  private responseHeaders: Record<string, string> = {};
+  private responseBody: string | undefined;
   private responseDelayMs = 0;
 
   async start(): Promise<string> {
@@ -37,8 +39,13 @@ export class StandInApi {
           body,
         });
         const answer = () => {
-          response.writeHead(this.statusCode, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ id: `obj_${this.requests.length}`, received: true }));
+          response.writeHead(this.statusCode, {
+            'content-type': 'application/json',
+            ...this.responseHeaders,
+          });
+          response.end(
+            this.responseBody ?? JSON.stringify({ id: `obj_${this.requests.length}`, received: true }),
+          );
         };
         setTimeout(answer, this.responseDelayMs);
       });
@@ -47,8 +54,11 @@ export class StandInApi {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  respondWith(statusCode: number): void {
+  /** How the API answers from now on; without a body, a small JSON object naming the request. */
+  respondWith(statusCode: number, body?: string, headers: Record<string, string> = {}): void {
     this.statusCode = statusCode;
+    this.responseBody = body;
+    this.responseHeaders = headers;
   }
 
   /** Records each request at once but answers late, to catch a caller in the middle of a call. */

@@ -1,13 +1,13 @@
 import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { checkApprovalRight, isApprovalExpired, type Approver } from '@airlock/approval-rules';
-import { checkGateProof, type ServiceKeyring } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
-import type { Envelope } from '@airlock/contracts';
+import { proposalOutcomeEnvelope, type Envelope } from '@airlock/contracts';
+import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
 import { currentTraceHeaders, tagActiveSpan } from '@airlock/telemetry';
 import { ApprovalRequestsStore, type ApprovalRequest, type ApprovalStatus } from './approval-requests.store';
 import { toApprovalView, type ApprovalView } from './approval-view';
-import { APPROVAL_BUNDLE, APPROVAL_KEYRING, DecisionAnnouncer } from './decision-announcer';
+import { APPROVAL_BUNDLE, DecisionAnnouncer } from './decision-announcer';
 
 export type ApproverVerdict = 'approved' | 'denied';
 
@@ -16,32 +16,55 @@ const announcementGraceMs = 5000;
 
 /** Where policy's approval requests wait for a human, and where humans answer them. */
 @Injectable()
-export class ApprovalDesk {
+export class ApprovalDesk implements GateRoutes {
   constructor(
     @Inject(APPROVAL_BUNDLE) private readonly bundle: Bundle,
-    @Inject(APPROVAL_KEYRING) private readonly keyring: ServiceKeyring,
     @Inject(ApprovalRequestsStore) private readonly store: ApprovalRequestsStore,
     @Inject(DecisionAnnouncer) private readonly announcer: DecisionAnnouncer,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
+  /** Only a request that policy really sent may reach a human: a forged one could be approved by mistake. */
+  routes(): GateRoute[] {
+    return [
+      gateRoute({
+        topic: 'policyDecisions',
+        wants: (envelope) => envelope.data.decision === 'approval_required',
+        proofStage: 'approval_requested',
+        handle: (envelope) => this.openRequest(envelope),
+      }),
+    ];
+  }
+
   /** Called inside the policy decision's consumer span, whose trace the later answer continues. */
-  async openRequest(
-    envelope: Envelope<'policyDecisions'>,
-    refuse: (reason: string) => Promise<void>,
-  ): Promise<void> {
-    // Only a request that policy really sent may reach a human: a forged one could be approved by mistake.
-    const proof = await checkGateProof(envelope.data, this.keyring, 'approval_requested');
-    if (!proof.ok) return refuse(`refused to open an approval request: ${proof.code}: ${proof.reason}`);
+  async openRequest(envelope: Envelope<'policyDecisions'>): Promise<Emission[]> {
     const { proposal } = envelope.data;
     tagActiveSpan({ runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id });
-    const opened = await this.store.open(envelope.data, currentTraceHeaders(), new Date());
-    this.logger.event('info', opened ? 'approval requested' : 'approval request already open', {
-      run_id: proposal.run_id,
-      proposal_id: proposal.proposal_id,
-      agent_id: proposal.agent_id,
-      tool: proposal.tool,
+    const opened = await this.store.open(
+      envelope.data,
+      currentTraceHeaders(),
+      new Date(),
+      this.bundle.approvers,
+    );
+    const ids = { run_id: proposal.run_id, proposal_id: proposal.proposal_id, agent_id: proposal.agent_id };
+    if (opened === 'opened' || opened === 'already_open') {
+      const message = opened === 'opened' ? 'approval requested' : 'approval request already open';
+      this.logger.event('info', message, { ...ids, tool: proposal.tool });
+      return [];
+    }
+    this.logger.event('warn', 'approval request refused: too many waiting', {
+      ...ids,
+      reason: opened.reason,
     });
+    const refused = proposalOutcomeEnvelope(proposal, {
+      outcome: 'denied',
+      reason_code: opened.code,
+      reason: opened.reason,
+      decided_by: 'approval',
+      policy_ids: envelope.data.policy_ids,
+      bundle_hash: this.bundle.hash,
+    });
+    return [emission('outcomes', refused)];
   }
 
   async list(status: ApprovalStatus | 'all'): Promise<ApprovalView[]> {

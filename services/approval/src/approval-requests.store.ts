@@ -1,5 +1,7 @@
 import type { Pool } from 'pg';
-import type { PolicyDecision } from '@airlock/contracts';
+import { checkPendingCapacity, type PendingCapacity } from '@airlock/approval-rules';
+import type { ApproverRegistry, PolicyDecision } from '@airlock/contracts';
+import { inTransaction } from '@airlock/postgres';
 import type { TraceHeaders } from '@airlock/telemetry';
 
 export const approvalRequestsMigrations = [
@@ -18,6 +20,8 @@ export const approvalRequestsMigrations = [
      published     boolean NOT NULL DEFAULT false
    )`,
   `CREATE INDEX IF NOT EXISTS approval_requests_pending ON approval_requests (requested_at) WHERE status = 'pending'`,
+  `CREATE INDEX IF NOT EXISTS approval_requests_pending_by_agent ON approval_requests (agent_id, run_id)
+     WHERE status = 'pending'`,
   `CREATE INDEX IF NOT EXISTS approval_requests_unpublished ON approval_requests (decided_at)
      WHERE status <> 'pending' AND NOT published`,
 ];
@@ -52,24 +56,52 @@ export interface ApprovalRequest {
 export class ApprovalRequestsStore {
   constructor(private readonly pool: Pool) {}
 
-  /** False when the request already exists: a redelivered policy decision opens nothing new. */
-  async open(decision: PolicyDecision, traceHeaders: TraceHeaders, requestedAt: Date): Promise<boolean> {
+  /**
+   * Opens a request unless one is open for this proposal already (a redelivered policy decision)
+   * or the agent or run has as many waiting as the bundle allows. The agent's requests are counted
+   * under a transaction lock on the agent, so two instances cannot both admit the last one.
+   */
+  async open(
+    decision: PolicyDecision,
+    traceHeaders: TraceHeaders,
+    requestedAt: Date,
+    registry: ApproverRegistry,
+  ): Promise<'opened' | 'already_open' | Extract<PendingCapacity, { ok: false }>> {
     const { proposal } = decision;
-    const inserted = await this.pool.query(
-      `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (proposal_id) DO NOTHING`,
-      [
+    return inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `approval-agent/${proposal.agent_id}`,
+      ]);
+      const existing = await client.query('SELECT 1 FROM approval_requests WHERE proposal_id = $1', [
         proposal.proposal_id,
-        proposal.run_id,
-        proposal.agent_id,
-        proposal.tool,
-        decision,
-        traceHeaders,
-        requestedAt,
-      ],
-    );
-    return inserted.rowCount === 1;
+      ]);
+      if (existing.rowCount === 1) return 'already_open';
+      const counted = await client.query<{ agent: string; run: string }>(
+        `SELECT count(*) AS agent, count(*) FILTER (WHERE run_id = $2) AS run
+         FROM approval_requests WHERE agent_id = $1 AND status = 'pending'`,
+        [proposal.agent_id, proposal.run_id],
+      );
+      const pending = { agent: Number(counted.rows[0]?.agent ?? 0), run: Number(counted.rows[0]?.run ?? 0) };
+      const capacity = checkPendingCapacity(pending, registry, {
+        agentId: proposal.agent_id,
+        runId: proposal.run_id,
+      });
+      if (!capacity.ok) return capacity;
+      await client.query(
+        `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          proposal.proposal_id,
+          proposal.run_id,
+          proposal.agent_id,
+          proposal.tool,
+          decision,
+          traceHeaders,
+          requestedAt,
+        ],
+      );
+      return 'opened';
+    });
   }
 
   async find(proposalId: string): Promise<ApprovalRequest | undefined> {

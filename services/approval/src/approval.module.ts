@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
-import { MessagingModule } from '@airlock/messaging';
+import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger } from '@airlock/service-runtime';
 import type { ApprovalConfig } from './approval.config';
 import { ApprovalDesk } from './approval-desk';
@@ -10,13 +10,8 @@ import { ApprovalRequestsStore } from './approval-requests.store';
 import { APPROVAL_SWEEP_MS, ApprovalSweeper } from './approval-sweeper';
 import { ApprovalsController } from './approvals.controller';
 import { ApproverGuard } from './approver.guard';
-import {
-  APPROVAL_BUNDLE,
-  APPROVAL_KEYRING,
-  APPROVAL_SIGNING_KEY,
-  DecisionAnnouncer,
-} from './decision-announcer';
-import { PolicyDecisionHandler } from './policy-decision.handler';
+import { APPROVAL_BUNDLE, APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
+import { APPROVAL_KEYRING, JwksController } from './jwks.controller';
 
 export interface ApprovalDependencies {
   config: ApprovalConfig;
@@ -33,13 +28,13 @@ export class ApprovalModule {
     return {
       module: ApprovalModule,
       imports: [
-        MessagingModule.forService({
-          service: 'approval',
+        MessagingModule.forGate({
+          gate: 'approval',
           brokers: brokersOf(deps.config),
-          logger: deps.logger,
+          signingKey: deps.signingKey,
         }),
       ],
-      controllers: [PolicyDecisionHandler, ApprovalsController],
+      controllers: [ApprovalsController, JwksController],
       providers: [
         { provide: APPROVAL_BUNDLE, useValue: deps.bundle },
         { provide: APPROVAL_SIGNING_KEY, useValue: deps.signingKey },
@@ -51,6 +46,12 @@ export class ApprovalModule {
         ApprovalDesk,
         ApproverGuard,
         ApprovalSweeper,
+        gatePipelineProvider({
+          gate: 'approval',
+          keyring: deps.keyring,
+          logger: deps.logger,
+          routes: ApprovalDesk,
+        }),
       ],
     };
   }

@@ -14,7 +14,6 @@ import { ApprovalRequestsStore, type ApprovalRequest } from './approval-requests
 
 export const APPROVAL_BUNDLE = Symbol('APPROVAL_BUNDLE');
 export const APPROVAL_SIGNING_KEY = Symbol('APPROVAL_SIGNING_KEY');
-export const APPROVAL_KEYRING = Symbol('APPROVAL_KEYRING');
 
 /**
  * Publishes the events of a closed request and only then marks it published, so a crash in between

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
-import { currentNamespace } from '@airlock/messaging';
+import { currentNamespace, GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { ApprovalConfig } from './approval.config';
@@ -13,6 +13,7 @@ startOrExit('approval', async (logger) => {
   const { signingKey, keyring } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'approval');
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,
+    statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'approval',
     namespace: currentNamespace(),
     migrations: approvalRequestsMigrations,
@@ -22,6 +23,8 @@ startOrExit('approval', async (logger) => {
     brokers: brokersOf(config),
     logger,
     module: ApprovalModule.register({ config, bundle, signingKey, keyring, store, logger }),
+    consumer: GatePipeline,
     httpPort: config.AIRLOCK_APPROVAL_PORT,
+    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

@@ -1,46 +1,44 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { KafkaContext } from '@nestjs/microservices';
-import { toAuditRow } from '@airlock/audit-record';
-import { topics, type TopicKey } from '@airlock/contracts';
-import { parseEvent, rawMessageOf } from '@airlock/messaging';
+import type { QuarantineRow } from '@airlock/audit-record';
+import { topicKeys, type TopicKey } from '@airlock/contracts';
+import type { RawKafkaMessage, TopicBatchHandler } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
-import { withConsumerSpan } from '@airlock/telemetry';
-import { AuditWriter } from './audit-writer';
-import { traceIdOf } from './traceparent';
+import { AuditEntryBuilder } from './audit-entry-builder';
+import { AuditWriter, type AuditEntry } from './audit-writer';
 
-export const AUDIT_SENSITIVE_FIELDS = Symbol('AUDIT_SENSITIVE_FIELDS');
-export type SensitiveFieldsOf = (tool: string) => readonly string[];
-
-/** Size limits are each gate's call; the audit records whatever a gate let through. */
-const auditMaxMessageBytes = 16 * 1024 * 1024;
-
-/** Turns any Airlock event into an audit row and waits until it is stored. */
+/**
+ * The audit's consumer: every message of every topic becomes an event row or a quarantine row,
+ * and a batch resolves once all of its rows are in ClickHouse, so its offsets are committed only
+ * then. It throws only an InfrastructureError (ClickHouse away), after which the consumer retries
+ * the batch; redelivered events are stored once.
+ */
 @Injectable()
-export class AuditRecorder {
+export class AuditRecorder implements TopicBatchHandler {
+  readonly topics: readonly TopicKey[] = topicKeys;
+
   constructor(
+    @Inject(AuditEntryBuilder) private readonly builder: AuditEntryBuilder,
     @Inject(AuditWriter) private readonly writer: AuditWriter,
-    @Inject(AUDIT_SENSITIVE_FIELDS) private readonly sensitiveFieldsOf: SensitiveFieldsOf,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
-  async record(topic: TopicKey, context: KafkaContext): Promise<void> {
-    const parsed = parseEvent(topic, rawMessageOf(context), auditMaxMessageBytes);
-    const { raw } = parsed;
-    if (!parsed.ok) {
-      // The gate that owns the topic dead-letters it; a second dead letter from the audit would be noise.
-      this.logger.event('warn', 'skipped a message that could not be parsed', {
-        topic: raw.topic,
-        partition: raw.partition,
-        offset: raw.offset,
-        run_id: raw.key,
-        reason_code: parsed.code,
-        error: parsed.error,
-      });
-      return;
-    }
-    const { envelope } = parsed;
-    const row = toAuditRow(topics[topic].name, envelope, traceIdOf(raw.headers), this.sensitiveFieldsOf);
-    const ids = { runId: envelope.runid, proposalId: envelope.proposalid, agentId: envelope.agentid };
-    await withConsumerSpan(`audit record ${topic}`, raw.headers, ids, () => this.writer.record(row));
+  async handleBatch(topic: TopicKey, messages: readonly RawKafkaMessage[]): Promise<void> {
+    const entries: AuditEntry[] = [];
+    // In offset order, so a run's chain follows the order its events arrived in.
+    for (const message of messages) entries.push(await this.builder.entryOf(topic, message));
+    for (const entry of entries) if (entry.kind === 'quarantine') this.logQuarantined(entry.row);
+    const { refused } = await this.writer.record(entries);
+    for (const row of refused) this.logQuarantined(row);
+  }
+
+  private logQuarantined(row: QuarantineRow): void {
+    this.logger.event('warn', 'quarantined a message audit cannot record as an event', {
+      topic: row.topic,
+      partition: row.kafka_partition,
+      offset: row.kafka_offset,
+      run_id: row.kafka_key,
+      reason_code: row.reason_code,
+      error: row.reason.slice(0, 1000),
+    });
   }
 }

@@ -1,17 +1,21 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { ServiceKeyring } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
 import { JsonLogger } from '@airlock/service-runtime';
-import { AUDIT_SENSITIVE_FIELDS, AuditRecorder, type SensitiveFieldsOf } from './audit-recorder';
-import { AuditEventsHandler } from './audit-events.handler';
+import { AuditEntryBuilder, type SensitiveFieldsOf } from './audit-entry-builder';
+import { AuditRecorder } from './audit-recorder';
 import { AuditWriter } from './audit-writer';
-import type { ChainedRunStore } from './chained-run-store';
+import type { AuditStore } from './audit.store';
 
 export interface AuditDependencies {
   bundle: Bundle;
-  store: ChainedRunStore;
+  /** The gates' public keys: audit checks every event's attestation against them. */
+  keyring: ServiceKeyring;
+  store: AuditStore;
   logger: JsonLogger;
 }
 
+/** Provides AuditRecorder, the consumer runService starts. */
 @Module({})
 export class AuditModule {
   static register(deps: AuditDependencies): DynamicModule {
@@ -19,10 +23,9 @@ export class AuditModule {
       deps.bundle.tools.get(tool)?.sensitive_fields ?? [];
     return {
       module: AuditModule,
-      controllers: [AuditEventsHandler],
       providers: [
         { provide: AuditWriter, useValue: new AuditWriter(deps.store) },
-        { provide: AUDIT_SENSITIVE_FIELDS, useValue: sensitiveFieldsOf },
+        { provide: AuditEntryBuilder, useValue: new AuditEntryBuilder(deps.keyring, sensitiveFieldsOf) },
         { provide: JsonLogger, useValue: deps.logger },
         AuditRecorder,
       ],

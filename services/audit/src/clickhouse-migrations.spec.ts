@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   auditDatabaseName,
   findClickHouseSchemaDir,
+  retiredEventsTableName,
   schemaStatements,
   splitStatements,
 } from './clickhouse-migrations';
@@ -46,5 +47,44 @@ describe('the repository schema', () => {
 
   it('reports where it looked when there is no schema directory above', () => {
     expect(() => findClickHouseSchemaDir('/')).toThrow(/no schemas\/clickhouse directory above \//);
+  });
+});
+
+describe('retiredEventsTableName', () => {
+  it('dates the retired table to the second, in UTC', () => {
+    expect(retiredEventsTableName(new Date('2024-05-01T14:03:09.999+02:00'))).toBe(
+      'events_retired_20240501120309',
+    );
+  });
+});
+
+describe('the schema files', () => {
+  const dir = findClickHouseSchemaDir(__dirname);
+  const sql = readdirSync(dir)
+    .filter((file) => file.endsWith('.sql'))
+    .map((file) => splitStatements(readFileSync(join(dir, file), 'utf8')).join('\n'))
+    .join('\n');
+
+  it('use nothing that ClickHouse 18.16 lacks', () => {
+    for (const feature of [
+      /\bTTL\b/i,
+      /DateTime64/i,
+      /LowCardinality/i,
+      /\bOVER\s*\(/i,
+      /^\s*WITH\b/im,
+      /DROP VIEW/i,
+      /\{\w+:\w+\}/,
+    ]) {
+      expect(sql).not.toMatch(feature);
+    }
+  });
+
+  it('create every view only after dropping it, so a changed definition reaches existing databases', () => {
+    const created = [...sql.matchAll(/CREATE VIEW IF NOT EXISTS \{database\}\.(\w+)/g)].map(
+      (match) => match[1],
+    );
+    const dropped = [...sql.matchAll(/DROP TABLE IF EXISTS \{database\}\.(\w+)/g)].map((match) => match[1]);
+    expect(created.length).toBeGreaterThan(0);
+    expect(dropped).toEqual(created);
   });
 });

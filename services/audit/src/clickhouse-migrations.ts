@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ClickHouseHttp } from '@airlock/clickhouse';
+import { sqlString, type ClickHouseHttp } from '@airlock/clickhouse';
 
 /** Each stack (demo, every e2e run) keeps its audit rows apart, as it does its topics. */
 export function auditDatabaseName(namespace: string): string {
@@ -35,12 +35,54 @@ export function schemaStatements(sql: string, database: string): string[] {
   return splitStatements(sql.replace(/\{database\}/g, database));
 }
 
-/** Applies every schemas/clickhouse/*.sql file in name order; each statement is idempotent. */
+/**
+ * A column the current `events` layout has and the one before ADR 0007 lacked. Its absence marks a
+ * table sorted by (run_id, event_id), on which a gate's row collapses with any event that reuses
+ * its id, whatever the topic.
+ */
+export const currentLayoutMarkerColumn = 'attestation';
+
+/** 'events_retired_20240501123456': when the old table was set aside, in UTC. */
+export function retiredEventsTableName(now: Date): string {
+  return `events_retired_${now.toISOString().slice(0, 19).replace(/\D/g, '')}`;
+}
+
+/**
+ * Sets an `events` table of the old layout aside under a dated name, rows intact, so that the
+ * schema files create the current one. ClickHouse cannot change a sorting key's columns in place,
+ * and the old key is what let an agent blind audit. Views name `events` and follow the new table.
+ * Returns the retired table's name, if one was retired.
+ *
+ * Meant for the single audit instance of a local stack: two instances starting on an old database
+ * at the same moment could both rename. No released version ever had the old layout.
+ */
+export async function retireOldEventsTable(
+  client: ClickHouseHttp,
+  database: string,
+  now: Date = new Date(),
+): Promise<string | undefined> {
+  const columns = await client.select<{ name: string }>(
+    `SELECT name FROM system.columns WHERE database = ${sqlString(database)} AND table = 'events'`,
+  );
+  if (columns.length === 0 || columns.some((column) => column.name === currentLayoutMarkerColumn)) {
+    return undefined;
+  }
+  const retired = retiredEventsTableName(now);
+  await client.execute(`RENAME TABLE ${database}.events TO ${database}.${retired}`);
+  return retired;
+}
+
+/**
+ * Retires an old-layout `events` table, then applies every schemas/clickhouse/*.sql file in name
+ * order; each statement is idempotent. Returns the name of the retired table, if any.
+ */
 export async function migrateAuditDatabase(
   client: ClickHouseHttp,
   database: string,
-  schemaDir: string = findClickHouseSchemaDir(),
-): Promise<void> {
+  options: { schemaDir?: string; now?: Date } = {},
+): Promise<{ retiredTable: string | undefined }> {
+  const schemaDir = options.schemaDir ?? findClickHouseSchemaDir();
+  const retiredTable = await retireOldEventsTable(client, database, options.now);
   const files = readdirSync(schemaDir)
     .filter((name) => name.endsWith('.sql'))
     .sort();
@@ -49,4 +91,5 @@ export async function migrateAuditDatabase(
       await client.execute(statement);
     }
   }
+  return { retiredTable };
 }

@@ -1,38 +1,66 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { buildEnvelope, outcomeEnvelope, type Envelope, type ProposalOutcome } from '@airlock/contracts';
-import { checkGateProof, signAttestation, type ServiceKeyring, type SigningKey } from '@airlock/attestation';
+import {
+  buildEnvelope,
+  proposalOutcomeEnvelope,
+  type Envelope,
+  type ProposalOutcome,
+} from '@airlock/contracts';
+import { signAttestation, type SigningKey } from '@airlock/attestation';
 import { microToUsd } from '@airlock/budget-ledger';
 import type { Bundle } from '@airlock/bundle';
-import { EventPublisher } from '@airlock/messaging';
+import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { estimateCostUsd } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
 import { ReservationStore } from './reservation-store';
 
 export const BUDGET_BUNDLE = Symbol('BUDGET_BUNDLE');
 export const BUDGET_SIGNING_KEY = Symbol('BUDGET_SIGNING_KEY');
-export const BUDGET_KEYRING = Symbol('BUDGET_KEYRING');
 
 type Cleared = Envelope<'policyDecisions'> | Envelope<'approvalDecisions'>;
 
-/** Executor failures that happen before the tool is called: the reservation was never spent. */
+/**
+ * Executor failures that happen before the tool is called: the reservation was never spent. Only
+ * an outcome the executor attested releases it (the route requires that), or a forged
+ * `tool_unreachable` would hand a run its budget back for every call.
+ */
 const releasedByFailure = new Set(['destination_not_allowed', 'missing_credential', 'tool_unreachable']);
 
 /** Budget's gate: reserve the proposal's cost within the run's caps before anything executes. */
 @Injectable()
-export class BudgetGate {
+export class BudgetGate implements GateRoutes {
   constructor(
     @Inject(BUDGET_BUNDLE) private readonly bundle: Bundle,
     @Inject(BUDGET_SIGNING_KEY) private readonly signingKey: SigningKey,
-    @Inject(BUDGET_KEYRING) private readonly keyring: ServiceKeyring,
     @Inject(ReservationStore) private readonly store: ReservationStore,
-    @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
-  async reserve(envelope: Cleared, refuse: (reason: string) => Promise<void>): Promise<void> {
-    // A forged allow or approval must not even consume the run's budget.
-    const proof = await checkGateProof(envelope.data, this.keyring, 'cleared');
-    if (!proof.ok) return refuse(`refused to reserve: ${proof.code}: ${proof.reason}`);
+  /** A forged allow or approval must not even consume the run's budget: both need the 'cleared' proof. */
+  routes(): GateRoute[] {
+    return [
+      gateRoute({
+        topic: 'policyDecisions',
+        wants: (envelope) => envelope.data.decision === 'allow',
+        proofStage: 'cleared',
+        handle: (envelope) => this.reserve(envelope),
+      }),
+      gateRoute({
+        topic: 'approvalDecisions',
+        wants: (envelope) => envelope.data.decision === 'approved',
+        proofStage: 'cleared',
+        handle: (envelope) => this.reserve(envelope),
+      }),
+      gateRoute({
+        topic: 'outcomes',
+        wants: (envelope) =>
+          envelope.data.decided_by === 'executor' && releasedByFailure.has(envelope.data.reason_code),
+        attestedBy: ['executor'],
+        handle: (envelope) => this.settle(envelope.data),
+      }),
+    ];
+  }
+
+  async reserve(envelope: Cleared): Promise<Emission[]> {
     const { proposal, proposal_hash } = envelope.data;
     const tool = this.bundle.tools.get(proposal.tool);
     const costUsd = tool ? estimateCostUsd(tool) : 0;
@@ -44,26 +72,23 @@ export class BudgetGate {
     );
     const identity = { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id };
     if (record.status === 'refused') {
-      await this.publisher.publish(
-        'outcomes',
-        outcomeEnvelope({
-          proposal_id: proposal.proposal_id,
-          run_id: proposal.run_id,
-          agent_id: proposal.agent_id,
-          tool: proposal.tool,
-          outcome: 'over_budget',
-          reason_code: record.code,
-          reason: record.reason,
-          decided_by: 'budget',
-          bundle_hash: this.bundle.hash,
-        }),
-      );
       this.logger.event('info', 'over budget', {
         run_id: proposal.run_id,
         proposal_id: proposal.proposal_id,
         reason: record.reason,
       });
-      return;
+      return [
+        emission(
+          'outcomes',
+          proposalOutcomeEnvelope(proposal, {
+            outcome: 'over_budget',
+            reason_code: record.code,
+            reason: record.reason,
+            decided_by: 'budget',
+            bundle_hash: this.bundle.hash,
+          }),
+        ),
+      ];
     }
     const reservedCostUsd = microToUsd(record.cost_micro_usd);
     const attestation = await signAttestation(this.signingKey, {
@@ -74,30 +99,27 @@ export class BudgetGate {
       proposal_hash,
       bundle_hash: this.bundle.hash,
     });
-    await this.publisher.publish(
-      'budgetReservations',
-      buildEnvelope(
-        'budgetReservations',
-        'airlock/budget',
-        { ...identity, dedupKey: proposal.proposal_id },
-        {
-          proposal,
-          proposal_hash,
-          attestations: [...envelope.data.attestations, attestation],
-          reserved_cost_usd: reservedCostUsd,
-          bundle_hash: this.bundle.hash,
-        },
-      ),
-    );
     this.logger.event('info', 'budget reserved', {
       run_id: proposal.run_id,
       proposal_id: proposal.proposal_id,
       cost_usd: reservedCostUsd,
     });
+    const reserved = buildEnvelope(
+      'budgetReservations',
+      'airlock/budget',
+      { ...identity, dedupKey: proposal.proposal_id },
+      {
+        proposal,
+        proposal_hash,
+        attestations: [...envelope.data.attestations, attestation],
+        reserved_cost_usd: reservedCostUsd,
+        bundle_hash: this.bundle.hash,
+      },
+    );
+    return [emission('budgetReservations', reserved)];
   }
 
-  async settle(outcome: ProposalOutcome): Promise<void> {
-    if (outcome.decided_by !== 'executor' || !releasedByFailure.has(outcome.reason_code)) return;
+  async settle(outcome: ProposalOutcome): Promise<Emission[]> {
     if (await this.store.release(outcome.proposal_id)) {
       this.logger.event('info', 'reservation released: the tool was never called', {
         run_id: outcome.run_id,
@@ -105,5 +127,6 @@ export class BudgetGate {
         reason_code: outcome.reason_code,
       });
     }
+    return [];
   }
 }

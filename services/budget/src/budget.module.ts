@@ -2,11 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
-import { MessagingModule } from '@airlock/messaging';
+import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger } from '@airlock/service-runtime';
 import type { StatefulServiceConfig } from '@airlock/service-runtime';
-import { BUDGET_BUNDLE, BUDGET_KEYRING, BUDGET_SIGNING_KEY, BudgetGate } from './budget-gate';
-import { ClearedProposalHandler } from './cleared-proposal.handler';
+import { BUDGET_BUNDLE, BUDGET_SIGNING_KEY, BudgetGate } from './budget-gate';
 import { ReservationStore } from './reservation-store';
 
 export interface BudgetDependencies {
@@ -24,20 +23,24 @@ export class BudgetModule {
     return {
       module: BudgetModule,
       imports: [
-        MessagingModule.forService({
-          service: 'budget',
+        MessagingModule.forGate({
+          gate: 'budget',
           brokers: brokersOf(deps.config),
-          logger: deps.logger,
+          signingKey: deps.signingKey,
         }),
       ],
-      controllers: [ClearedProposalHandler],
       providers: [
         { provide: BUDGET_BUNDLE, useValue: deps.bundle },
         { provide: BUDGET_SIGNING_KEY, useValue: deps.signingKey },
-        { provide: BUDGET_KEYRING, useValue: deps.keyring },
         { provide: JsonLogger, useValue: deps.logger },
         { provide: ReservationStore, useValue: new ReservationStore(deps.store) },
         BudgetGate,
+        gatePipelineProvider({
+          gate: 'budget',
+          keyring: deps.keyring,
+          logger: deps.logger,
+          routes: BudgetGate,
+        }),
       ],
     };
   }

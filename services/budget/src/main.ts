@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
-import { currentNamespace } from '@airlock/messaging';
+import { currentNamespace, GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import {
   brokersOf,
@@ -18,6 +18,7 @@ startOrExit('budget', async (logger) => {
   const { signingKey, keyring } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'budget');
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,
+    statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'budget',
     namespace: currentNamespace(),
     migrations: reservationStoreMigrations,
@@ -27,5 +28,7 @@ startOrExit('budget', async (logger) => {
     brokers: brokersOf(config),
     logger,
     module: BudgetModule.register({ config, bundle, signingKey, keyring, store, logger }),
+    consumer: GatePipeline,
+    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

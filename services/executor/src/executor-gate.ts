@@ -2,21 +2,19 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   buildEnvelope,
-  outcomeEnvelope,
+  proposalOutcomeEnvelope,
   type Envelope,
   type Proposal,
   type ToolDefinition,
 } from '@airlock/contracts';
-import { checkExecutionProof, type ServiceKeyring } from '@airlock/attestation';
 import { redact } from '@airlock/audit-record';
 import type { Bundle } from '@airlock/bundle';
-import { EventPublisher } from '@airlock/messaging';
+import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
 import { AttemptStore } from './attempt-store';
 import { callHttpTool, type ToolCallResult, type ToolCallSecrets } from './http-tool-adapter';
 
 export const EXECUTOR_BUNDLE = Symbol('EXECUTOR_BUNDLE');
-export const EXECUTOR_KEYRING = Symbol('EXECUTOR_KEYRING');
 export const EXECUTOR_SECRETS = Symbol('EXECUTOR_SECRETS');
 export const EXECUTOR_TIMEOUT_MS = Symbol('EXECUTOR_TIMEOUT_MS');
 
@@ -27,26 +25,33 @@ export function idempotencyKeyOf(proposalId: string, proposalHash: string): stri
 
 /** The last gate: proves every earlier gate said yes for this exact content, then acts once. */
 @Injectable()
-export class ExecutorGate {
+export class ExecutorGate implements GateRoutes {
   constructor(
     @Inject(EXECUTOR_BUNDLE) private readonly bundle: Bundle,
-    @Inject(EXECUTOR_KEYRING) private readonly keyring: ServiceKeyring,
     @Inject(EXECUTOR_SECRETS) private readonly secrets: ToolCallSecrets,
     @Inject(EXECUTOR_TIMEOUT_MS) private readonly timeoutMs: number,
     @Inject(AttemptStore) private readonly attempts: AttemptStore,
-    @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
-  async execute(
-    envelope: Envelope<'budgetReservations'>,
-    refuse: (reason: string) => Promise<void>,
-  ): Promise<void> {
+  /**
+   * The 'reserved' proof is every gate's yes for this exact content (invariant 1). A forged or
+   * tampered event says nothing about the real proposal, so it gets no outcome of its own (that
+   * could contradict the real one): the pipeline keeps it, with the reason, in the DLQ.
+   */
+  routes(): GateRoute[] {
+    return [
+      gateRoute({
+        topic: 'budgetReservations',
+        proofStage: 'reserved',
+        handle: (envelope) => this.execute(envelope),
+        afterPublished: (envelope) => this.attempts.markPublished(envelope.data.proposal.proposal_id),
+      }),
+    ];
+  }
+
+  async execute(envelope: Envelope<'budgetReservations'>): Promise<Emission[]> {
     const { proposal, proposal_hash } = envelope.data;
-    // A forged or tampered event says nothing about the real proposal, so it gets no outcome of
-    // its own (that could contradict the real one); it is kept, with the reason, in the DLQ.
-    const proof = await checkExecutionProof(envelope.data, this.keyring);
-    if (!proof.ok) return refuse(`refused to execute: ${proof.code}: ${proof.reason}`);
     const tool = this.bundle.tools.get(proposal.tool);
     const idempotencyKey = idempotencyKeyOf(proposal.proposal_id, proposal_hash);
     const result = tool
@@ -56,15 +61,14 @@ export class ExecutorGate {
           reason_code: 'unknown_tool',
           reason: `tool ${proposal.tool} is no longer in the bundle`,
         } as const);
-    if (result === 'already_reported') return;
-    await this.report(
+    if (result === 'already_reported') return [];
+    return this.report(
       proposal,
       result,
       idempotencyKey,
       envelope.data.reserved_cost_usd,
       tool?.sensitive_fields ?? [],
     );
-    await this.attempts.markPublished(proposal.proposal_id);
   }
 
   private async attemptOnce(
@@ -91,55 +95,58 @@ export class ExecutorGate {
     return result;
   }
 
-  private async report(
+  private report(
     proposal: Proposal,
     result: ToolCallResult,
     idempotencyKey: string,
     costUsd: number,
     sensitiveFields: readonly string[],
-  ): Promise<void> {
+  ): Emission[] {
     const ids = { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id };
+    const emissions: Emission[] = [];
     if (result.kind === 'succeeded') {
-      await this.publisher.publish(
-        'actionsExecuted',
-        buildEnvelope(
+      emissions.push(
+        emission(
           'actionsExecuted',
-          'airlock/executor',
-          { ...ids, dedupKey: proposal.proposal_id },
-          {
-            proposal_id: proposal.proposal_id,
-            run_id: proposal.run_id,
-            agent_id: proposal.agent_id,
-            tool: proposal.tool,
-            idempotency_key: idempotencyKey,
-            status_code: result.status_code,
-            response: redact(result.response, sensitiveFields),
-            cost_usd: costUsd,
-            bundle_hash: this.bundle.hash,
-          },
+          buildEnvelope(
+            'actionsExecuted',
+            'airlock/executor',
+            { ...ids, dedupKey: proposal.proposal_id },
+            {
+              proposal_id: proposal.proposal_id,
+              run_id: proposal.run_id,
+              agent_id: proposal.agent_id,
+              tool: proposal.tool,
+              idempotency_key: idempotencyKey,
+              status_code: result.status_code,
+              response: redact(result.response, sensitiveFields),
+              ...(result.response_truncated ? { response_truncated: true } : {}),
+              cost_usd: costUsd,
+              bundle_hash: this.bundle.hash,
+            },
+          ),
         ),
       );
     }
     const executed = result.kind === 'succeeded';
-    await this.publisher.publish(
-      'outcomes',
-      outcomeEnvelope({
-        proposal_id: proposal.proposal_id,
-        run_id: proposal.run_id,
-        agent_id: proposal.agent_id,
-        tool: proposal.tool,
-        outcome: executed ? 'executed' : result.kind === 'unknown' ? 'unknown' : 'failed',
-        reason_code: executed ? 'tool_call_succeeded' : result.reason_code,
-        reason: executed ? `${proposal.tool} answered HTTP ${result.status_code}` : result.reason,
-        decided_by: 'executor',
-        bundle_hash: this.bundle.hash,
-        ...(executed ? { cost_usd: costUsd } : {}),
-      }),
+    emissions.push(
+      emission(
+        'outcomes',
+        proposalOutcomeEnvelope(proposal, {
+          outcome: executed ? 'executed' : result.kind === 'unknown' ? 'unknown' : 'failed',
+          reason_code: executed ? 'tool_call_succeeded' : result.reason_code,
+          reason: executed ? `${proposal.tool} answered HTTP ${result.status_code}` : result.reason,
+          decided_by: 'executor',
+          bundle_hash: this.bundle.hash,
+          ...(executed ? { cost_usd: costUsd } : {}),
+        }),
+      ),
     );
     this.logger.event('info', `execution ${result.kind}`, {
       run_id: proposal.run_id,
       proposal_id: proposal.proposal_id,
       tool: proposal.tool,
     });
+    return emissions;
   }
 }

@@ -1,24 +1,18 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { ServiceKeyring } from '@airlock/attestation';
+import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
-import { MessagingModule } from '@airlock/messaging';
+import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger } from '@airlock/service-runtime';
 import { AttemptStore } from './attempt-store';
-import { BudgetReservationHandler } from './budget-reservation.handler';
 import type { ExecutorConfig } from './executor.config';
-import {
-  EXECUTOR_BUNDLE,
-  EXECUTOR_KEYRING,
-  EXECUTOR_SECRETS,
-  EXECUTOR_TIMEOUT_MS,
-  ExecutorGate,
-} from './executor-gate';
+import { EXECUTOR_BUNDLE, EXECUTOR_SECRETS, EXECUTOR_TIMEOUT_MS, ExecutorGate } from './executor-gate';
 import type { ToolCallSecrets } from './http-tool-adapter';
 
 export interface ExecutorDependencies {
   config: ExecutorConfig;
   bundle: Bundle;
+  signingKey: SigningKey;
   keyring: ServiceKeyring;
   secrets: ToolCallSecrets;
   store: Pool;
@@ -31,21 +25,25 @@ export class ExecutorModule {
     return {
       module: ExecutorModule,
       imports: [
-        MessagingModule.forService({
-          service: 'executor',
+        MessagingModule.forGate({
+          gate: 'executor',
           brokers: brokersOf(deps.config),
-          logger: deps.logger,
+          signingKey: deps.signingKey,
         }),
       ],
-      controllers: [BudgetReservationHandler],
       providers: [
         { provide: EXECUTOR_BUNDLE, useValue: deps.bundle },
-        { provide: EXECUTOR_KEYRING, useValue: deps.keyring },
         { provide: EXECUTOR_SECRETS, useValue: deps.secrets },
         { provide: EXECUTOR_TIMEOUT_MS, useValue: deps.config.AIRLOCK_TOOL_TIMEOUT_MS },
         { provide: JsonLogger, useValue: deps.logger },
         { provide: AttemptStore, useValue: new AttemptStore(deps.store) },
         ExecutorGate,
+        gatePipelineProvider({
+          gate: 'executor',
+          keyring: deps.keyring,
+          logger: deps.logger,
+          routes: ExecutorGate,
+        }),
       ],
     };
   }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { loadBundle, readServiceKeyring, readStringMap, secretsLayout } from '@airlock/bundle';
-import { currentNamespace } from '@airlock/messaging';
+import { loadBundle, readGateKeys, readStringMap, secretsLayout } from '@airlock/bundle';
+import { currentNamespace, GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { attemptStoreMigrations } from './attempt-store';
@@ -11,13 +11,14 @@ startOrExit('executor', async (logger) => {
   const config = loadConfig(ExecutorConfig);
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
   const layout = secretsLayout(config.AIRLOCK_SECRETS_DIR);
-  const keyring = readServiceKeyring(layout.keyringFile);
+  const { signingKey, keyring } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'executor');
   const secrets = {
     destinations: readStringMap(layout.destinationsFile, 'tool destinations'),
     credentials: readStringMap(layout.toolCredentialsFile, 'tool credentials'),
   };
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,
+    statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'executor',
     namespace: currentNamespace(),
     migrations: attemptStoreMigrations,
@@ -26,6 +27,8 @@ startOrExit('executor', async (logger) => {
     service: 'executor',
     brokers: brokersOf(config),
     logger,
-    module: ExecutorModule.register({ config, bundle, keyring, secrets, store, logger }),
+    module: ExecutorModule.register({ config, bundle, signingKey, keyring, secrets, store, logger }),
+    consumer: GatePipeline,
+    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

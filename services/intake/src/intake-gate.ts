@@ -8,66 +8,92 @@ import {
 } from '@airlock/contracts';
 import { proposalHash, signAttestation, type SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
-import { EventPublisher, type RefusedEvent } from '@airlock/messaging';
-import { verifySubmission } from '@airlock/proposal-verification';
+import {
+  emission,
+  gateRoute,
+  type Emission,
+  type GateRoute,
+  type GateRoutes,
+  type RawKafkaMessage,
+  type RefusedEvent,
+} from '@airlock/messaging';
+import { verifySubmission, type FreshnessWindow } from '@airlock/proposal-verification';
 import { JsonLogger } from '@airlock/service-runtime';
 import { tagActiveSpan } from '@airlock/telemetry';
 import { SubmissionLedger } from './submission-ledger';
 
 export const INTAKE_BUNDLE = Symbol('INTAKE_BUNDLE');
 export const INTAKE_SIGNING_KEY = Symbol('INTAKE_SIGNING_KEY');
+export const INTAKE_FRESHNESS = Symbol('INTAKE_FRESHNESS');
 
-/** Intake's gate: who is asking (signature), what (schema, size), and whether it was asked before (replay). */
+interface Rejection {
+  runId: string;
+  /** The CloudEvent id of the submission, or its Kafka coordinates when it has none we can read. */
+  submissionId: string;
+  /** Set only once the agent's signature verified: an unverified submission speaks for no one. */
+  agentId?: string;
+  code: string;
+  reason: string;
+  message: RawKafkaMessage;
+}
+
+/** Intake's gate: who is asking (signature), what (hygiene, schema, size), when (freshness), and whether it was asked before (replay). */
 @Injectable()
-export class IntakeGate {
+export class IntakeGate implements GateRoutes {
   constructor(
     @Inject(INTAKE_BUNDLE) private readonly bundle: Bundle,
     @Inject(INTAKE_SIGNING_KEY) private readonly signingKey: SigningKey,
+    @Inject(INTAKE_FRESHNESS) private readonly freshness: FreshnessWindow,
     @Inject(SubmissionLedger) private readonly ledger: SubmissionLedger,
-    @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
-  async admit(envelope: Envelope<'proposals'>): Promise<void> {
-    const verdict = await verifySubmission(envelope.data, envelope, this.bundle.agents);
+  routes(): GateRoute[] {
+    return [
+      gateRoute({
+        topic: 'proposals',
+        handle: (envelope, message) => this.admit(envelope, message),
+        answerUndecodable: (refused) => this.answerUndecodable(refused),
+      }),
+    ];
+  }
+
+  async admit(envelope: Envelope<'proposals'>, message: RawKafkaMessage): Promise<Emission[]> {
+    const rejection = { runId: envelope.runid, submissionId: envelope.id, message };
+    const verdict = await verifySubmission(envelope.data, envelope, this.bundle.agents, {
+      now: new Date(),
+      freshness: this.freshness,
+    });
     if (!verdict.ok) {
-      await this.reject(
-        envelope.runid,
-        envelope.id,
-        verdict.code,
-        verdict.reason,
-        verdict.proposal_id,
-        verdict.agent_id,
-      );
-      return;
+      return [
+        this.reject({ ...rejection, agentId: verdict.agent_id, code: verdict.code, reason: verdict.reason }),
+      ];
     }
     const { proposal } = verdict;
     tagActiveSpan({ runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id });
-    const claim = await this.ledger.claim(proposal.proposal_id, envelope.id, proposal.run_id);
+    const hash = proposalHash(proposal);
+    const claim = await this.ledger.claim(proposal.proposal_id, envelope.id, proposal.run_id, hash);
     if (claim === 'replayed') {
-      const reason = `proposal id ${proposal.proposal_id} was already submitted; a proposal is accepted once`;
-      await this.reject(
-        envelope.runid,
-        envelope.id,
-        'replayed_proposal_id',
-        reason,
-        proposal.proposal_id,
-        proposal.agent_id,
-      );
-      return;
+      const reason = `proposal id ${proposal.proposal_id} was already submitted; a proposal id is accepted once, with one content`;
+      return [
+        this.reject({ ...rejection, agentId: proposal.agent_id, code: 'replayed_proposal_id', reason }),
+      ];
     }
-    await this.accept(proposal, envelope.id);
+    return [await this.accept(proposal, hash, envelope.id)];
   }
 
   /** A message that is not even a readable submission still gets an answer when its key names a run. */
-  async rejectUnreadable(refused: RefusedEvent): Promise<void> {
-    if (!isIdentifier(refused.raw.key ?? undefined)) return;
-    const submissionId = `${refused.raw.topic}/${refused.raw.partition}/${refused.raw.offset}`;
-    await this.reject(refused.raw.key as string, submissionId, refused.code, refused.error);
+  answerUndecodable(refused: RefusedEvent): Emission[] {
+    const runId = refused.raw.key ?? undefined;
+    if (!isIdentifier(runId)) return [];
+    const { topic, partition, offset } = refused.raw;
+    const submissionId = `${topic}/${partition}/${offset}`;
+    return [
+      this.reject({ runId, submissionId, code: refused.code, reason: refused.error, message: refused.raw }),
+    ];
   }
 
-  private async accept(proposal: Proposal, submissionId: string): Promise<void> {
-    const hash = proposalHash(proposal);
+  private async accept(proposal: Proposal, hash: string, submissionId: string): Promise<Emission> {
     const attestation = await signAttestation(this.signingKey, {
       gate: 'intake',
       verdict: 'accepted',
@@ -86,43 +112,43 @@ export class IntakeGate {
       },
       { proposal, proposal_hash: hash, attestations: [attestation], submission_id: submissionId },
     );
-    await this.publisher.publish('accepted', accepted);
     this.logger.event('info', 'proposal accepted', {
       run_id: proposal.run_id,
       proposal_id: proposal.proposal_id,
       agent_id: proposal.agent_id,
       tool: proposal.tool,
     });
+    return emission('accepted', accepted);
   }
 
-  private async reject(
-    runId: string,
-    submissionId: string,
-    code: string,
-    reason: string,
-    proposalId?: string,
-    agentId?: string,
-  ): Promise<void> {
-    await this.publisher.publish(
-      'outcomes',
-      outcomeEnvelope({
-        // Ids read from a refused submission are untrusted; only well-formed ones are echoed back.
-        proposal_id: isIdentifier(proposalId) ? proposalId : '',
+  /**
+   * A rejection answers the submission, never a proposal: it carries no proposal id, so nobody can
+   * put a `rejected` outcome on someone else's proposal, and a proposal that was accepted still
+   * has exactly one outcome of its own. Its event id derives from the message's place in Kafka,
+   * so two submissions reusing one CloudEvent id each get their own answer in the audit.
+   */
+  private reject({ runId, submissionId, agentId, code, reason, message }: Rejection): Emission {
+    const outcome = outcomeEnvelope(
+      {
+        proposal_id: '',
         run_id: runId,
         ...(isIdentifier(agentId) ? { agent_id: agentId } : {}),
-        submission_id: submissionId,
+        submission_id: submissionId.slice(0, 200),
         outcome: 'rejected',
         reason_code: code,
-        reason,
+        reason: reason.slice(0, 2000),
         decided_by: 'intake',
         bundle_hash: this.bundle.hash,
-      }),
+      },
+      new Date(),
+      `rejected/${message.topic}/${message.partition}/${message.offset}`,
     );
     this.logger.event('warn', 'submission rejected', {
       run_id: runId,
-      proposal_id: proposalId,
+      submission_id: submissionId,
       reason_code: code,
-      reason,
+      reason: reason.slice(0, 500),
     });
+    return emission('outcomes', outcome);
   }
 }

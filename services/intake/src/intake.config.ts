@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { defaultFreshnessWindow } from '@airlock/proposal-verification';
 import { StatefulServiceConfig } from '@airlock/service-runtime';
 
 export class IntakeConfig extends StatefulServiceConfig {
@@ -10,4 +11,26 @@ export class IntakeConfig extends StatefulServiceConfig {
   @Min(1024)
   @Max(10 * 1024 * 1024)
   AIRLOCK_MAX_PROPOSAL_BYTES: number = 64 * 1024;
+
+  /**
+   * A proposal whose issued_at is older than this is refused, so one captured in transit or held
+   * back cannot be submitted later (docs/limits.md). A day at most: longer is no freshness at all.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'AIRLOCK_PROPOSAL_MAX_AGE_SECONDS must be a whole number of seconds' })
+  @Min(1, { message: 'AIRLOCK_PROPOSAL_MAX_AGE_SECONDS must be at least 1 second' })
+  @Max(86_400, { message: 'AIRLOCK_PROPOSAL_MAX_AGE_SECONDS must be at most 86400 seconds (a day)' })
+  AIRLOCK_PROPOSAL_MAX_AGE_SECONDS: number = defaultFreshnessWindow.maxAgeSeconds;
+
+  /**
+   * How far an agent's clock may run ahead of intake's; more would let an agent pre-sign proposals
+   * that become usable later (docs/limits.md). An hour at most.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'AIRLOCK_PROPOSAL_MAX_FUTURE_SECONDS must be a whole number of seconds' })
+  @Min(0, { message: 'AIRLOCK_PROPOSAL_MAX_FUTURE_SECONDS must be at least 0 seconds' })
+  @Max(3_600, { message: 'AIRLOCK_PROPOSAL_MAX_FUTURE_SECONDS must be at most 3600 seconds (an hour)' })
+  AIRLOCK_PROPOSAL_MAX_FUTURE_SECONDS: number = defaultFreshnessWindow.maxFutureSeconds;
 }

@@ -1,18 +1,18 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { SigningKey } from '@airlock/attestation';
+import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import type { Bundle } from '@airlock/bundle';
-import { MessagingModule } from '@airlock/messaging';
+import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger } from '@airlock/service-runtime';
 import type { IntakeConfig } from './intake.config';
-import { INTAKE_BUNDLE, INTAKE_SIGNING_KEY, IntakeGate } from './intake-gate';
-import { ProposalSubmittedHandler } from './proposal-submitted.handler';
+import { INTAKE_BUNDLE, INTAKE_FRESHNESS, INTAKE_SIGNING_KEY, IntakeGate } from './intake-gate';
 import { SubmissionLedger } from './submission-ledger';
 
 export interface IntakeDependencies {
   config: IntakeConfig;
   bundle: Bundle;
   signingKey: SigningKey;
+  keyring: ServiceKeyring;
   store: Pool;
   logger: JsonLogger;
 }
@@ -20,23 +20,32 @@ export interface IntakeDependencies {
 @Module({})
 export class IntakeModule {
   static register(deps: IntakeDependencies): DynamicModule {
+    const { config } = deps;
     return {
       module: IntakeModule,
       imports: [
-        MessagingModule.forService({
-          service: 'intake',
-          brokers: brokersOf(deps.config),
-          logger: deps.logger,
-          maxMessageBytes: deps.config.AIRLOCK_MAX_PROPOSAL_BYTES,
-        }),
+        MessagingModule.forGate({ gate: 'intake', brokers: brokersOf(config), signingKey: deps.signingKey }),
       ],
-      controllers: [ProposalSubmittedHandler],
       providers: [
         { provide: INTAKE_BUNDLE, useValue: deps.bundle },
         { provide: INTAKE_SIGNING_KEY, useValue: deps.signingKey },
+        {
+          provide: INTAKE_FRESHNESS,
+          useValue: {
+            maxAgeSeconds: config.AIRLOCK_PROPOSAL_MAX_AGE_SECONDS,
+            maxFutureSeconds: config.AIRLOCK_PROPOSAL_MAX_FUTURE_SECONDS,
+          },
+        },
         { provide: JsonLogger, useValue: deps.logger },
         { provide: SubmissionLedger, useValue: new SubmissionLedger(deps.store) },
         IntakeGate,
+        gatePipelineProvider({
+          gate: 'intake',
+          keyring: deps.keyring,
+          logger: deps.logger,
+          routes: IntakeGate,
+          maxMessageBytes: config.AIRLOCK_MAX_PROPOSAL_BYTES,
+        }),
       ],
     };
   }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
-import { currentNamespace } from '@airlock/messaging';
+import { currentNamespace, GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { IntakeConfig } from './intake.config';
@@ -10,9 +10,10 @@ import { submissionLedgerMigrations } from './submission-ledger';
 startOrExit('intake', async (logger) => {
   const config = loadConfig(IntakeConfig);
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
-  const { signingKey } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'intake');
+  const { signingKey, keyring } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'intake');
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,
+    statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'intake',
     namespace: currentNamespace(),
     migrations: submissionLedgerMigrations,
@@ -21,6 +22,8 @@ startOrExit('intake', async (logger) => {
     service: 'intake',
     brokers: brokersOf(config),
     logger,
-    module: IntakeModule.register({ config, bundle, signingKey, store, logger }),
+    module: IntakeModule.register({ config, bundle, signingKey, keyring, store, logger }),
+    consumer: GatePipeline,
+    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

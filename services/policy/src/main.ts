@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
+import { GatePipeline } from '@airlock/messaging';
 import { createPolicyEngine } from '@airlock/policy-engine';
 import { BaseServiceConfig, brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { PolicyModule } from './policy.module';
@@ -19,5 +20,7 @@ startOrExit('policy', async (logger) => {
     brokers: brokersOf(config),
     logger,
     module: PolicyModule.register({ config, bundle, engine, signingKey, keyring, logger }),
+    consumer: GatePipeline,
+    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

@@ -62,6 +62,10 @@ export interface ActionExecuted {
    * The tool's response body (JSON, or text when not JSON), with the tool's sensitive fields redacted.
    */
   response?: {} | unknown[] | string | number | boolean | null;
+  /**
+   * True when the tool's body was longer than the executor keeps (64 KiB): response then holds its beginning as text.
+   */
+  response_truncated?: boolean;
   cost_usd: number;
   /**
    * This interface was referenced by `Definitions`'s JSON-Schema
@@ -152,6 +156,13 @@ export interface DeadLetter {
   offset: string;
   key?: string | null;
   consumer: string;
+  /**
+   * Why the consumer refused the message (a stable code).
+   */
+  reason_code: string;
+  /**
+   * One human sentence, cut to 4 KiB.
+   */
   error: string;
   /**
    * The message value as received (base64 when not UTF-8), truncated to 64 KiB.
@@ -261,6 +272,10 @@ export interface CloudEventEnvelope {
   data: {
     [k: string]: unknown;
   };
+  /**
+   * CloudEvents extension: a compact JWS (typ airlock-event+jws) by the gate that emitted the event, over the SHA-256 of the event's canonical JSON without this attribute. Which gates may attest which topic is the attestedBy column of libs/contracts/src/topics.ts; verify with the published JWKS.
+   */
+  attestation?: string;
 }
 /**
  * Shapes shared by several event payloads.
@@ -297,6 +312,14 @@ export interface AgentRecord {
  */
 export interface ApproverRegistry {
   approval_timeout_seconds: number;
+  /**
+   * Requests one agent may have waiting for a human at once (default 20): a looping or hostile agent cannot bury the approvers.
+   */
+  max_pending_per_agent?: number;
+  /**
+   * Requests one run may have waiting at once (default 5).
+   */
+  max_pending_per_run?: number;
   approvers: {
     id: string;
     name: string;

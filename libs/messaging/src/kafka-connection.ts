@@ -1,0 +1,15 @@
+import type { KafkaConfig } from 'kafkajs';
+
+export interface KafkaConnection {
+  brokers: string[];
+  service: string;
+}
+
+export function kafkaClientConfig({ brokers, service }: KafkaConnection): KafkaConfig {
+  return {
+    clientId: `airlock-${service}`,
+    brokers,
+    // A broker that is briefly away (restart, leader move) must not crash the service.
+    retry: { initialRetryTime: 200, retries: 10 },
+  };
+}

@@ -1,0 +1,93 @@
+import {
+  auditRowColumns,
+  storedEventKey,
+  toClickHouseDateTime,
+  type AuditRow,
+  type ChainedAuditRow,
+  type QuarantineRow,
+} from '@airlock/audit-record';
+import { sqlString, type ClickHouseHttp } from '@airlock/clickhouse';
+
+/** The last link of a run's hash chain: what the next row of that run is chained to. */
+export interface ChainLink {
+  seq: number;
+  hash: string;
+}
+
+/** A quarantined message as verify-run lists it. */
+export type QuarantinedMessage = Pick<
+  QuarantineRow,
+  'topic' | 'kafka_partition' | 'kafka_offset' | 'reason_code' | 'reason'
+>;
+
+const chainedColumns: readonly (keyof ChainedAuditRow)[] = [...auditRowColumns, 'seq', 'prev_hash', 'hash'];
+
+/** Keeps each "already stored?" query far below ClickHouse's 256 KiB max_query_size. */
+const maxRowsPerLookup = 100;
+
+function sqlList(values: Iterable<string>): string {
+  return [...values].map(sqlString).join(', ');
+}
+
+/**
+ * Every query the audit makes on `events` and `quarantine`, in one place. Reads of the chain use
+ * FINAL: a redelivered event may still sit in an unmerged part, and the chain must see each event once.
+ */
+export class AuditStore {
+  constructor(
+    private readonly client: ClickHouseHttp,
+    readonly database: string,
+  ) {}
+
+  async lastLink(runId: string): Promise<ChainLink | undefined> {
+    const [link] = await this.client.select<ChainLink>(
+      `SELECT seq, hash FROM ${this.database}.events FINAL WHERE run_id = ${sqlString(runId)} ORDER BY seq DESC LIMIT 1`,
+    );
+    return link;
+  }
+
+  async loadRun(runId: string): Promise<ChainedAuditRow[]> {
+    return this.client.select<ChainedAuditRow>(
+      `SELECT ${chainedColumns.join(', ')} FROM ${this.database}.events FINAL WHERE run_id = ${sqlString(runId)} ORDER BY seq`,
+    );
+  }
+
+  /**
+   * The storedEventKey of each of these rows that is stored already. The run ids narrow the scan
+   * to the table's key prefix; the key itself is compared here, not in SQL, so it is defined once.
+   */
+  async storedEventKeys(rows: readonly AuditRow[]): Promise<Set<string>> {
+    const stored = new Set<string>();
+    for (let start = 0; start < rows.length; start += maxRowsPerLookup) {
+      const chunk = rows.slice(start, start + maxRowsPerLookup);
+      const found = await this.client.select<Pick<AuditRow, 'run_id' | 'topic' | 'event_id' | 'attestation'>>(
+        `SELECT run_id, topic, event_id, attestation FROM ${this.database}.events ` +
+          `WHERE run_id IN (${sqlList(new Set(chunk.map((row) => row.run_id)))}) ` +
+          `AND event_id IN (${sqlList(new Set(chunk.map((row) => row.event_id)))})`,
+      );
+      for (const row of found) stored.add(storedEventKey(row));
+    }
+    return stored;
+  }
+
+  /** inserted_at is written here because 18.16 leaves a column omitted from JSONEachRow at zero. */
+  async insertEvents(rows: readonly ChainedAuditRow[], insertedAt: Date = new Date()): Promise<void> {
+    const inserted_at = toClickHouseDateTime(insertedAt);
+    await this.client.insert(
+      `${this.database}.events`,
+      rows.map((row) => ({ ...row, inserted_at })),
+    );
+  }
+
+  async insertQuarantine(rows: readonly QuarantineRow[]): Promise<void> {
+    await this.client.insert(`${this.database}.quarantine`, rows);
+  }
+
+  /** Messages keyed to this run (its Kafka key) that audit could not record as events. */
+  async quarantinedForRun(runId: string): Promise<QuarantinedMessage[]> {
+    return this.client.select<QuarantinedMessage>(
+      `SELECT topic, kafka_partition, kafka_offset, reason_code, reason FROM ${this.database}.quarantine FINAL ` +
+        `WHERE kafka_key = ${sqlString(runId)} ORDER BY received_at, topic, kafka_partition, kafka_offset`,
+    );
+  }
+}
