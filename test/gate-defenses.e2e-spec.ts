@@ -59,7 +59,9 @@ describe('gate defenses', () => {
     try {
       // Budget's statements now time out (SQLSTATE 57014): the dependency is "away" for budget only.
       await locker.query('BEGIN');
-      await locker.query(`LOCK TABLE ${storeSchemaName('budget', stack.namespace)}.run_usage IN ACCESS EXCLUSIVE MODE`);
+      await locker.query(
+        `LOCK TABLE ${storeSchemaName('budget', stack.namespace)}.run_usage IN ACCESS EXCLUSIVE MODE`,
+      );
       const proposal = ticket('run-postgres-away', 'wait for me');
       await airlock.agent.submit(proposal);
       const report = await pollHealth(stack.healthUrls.budget, 503);

@@ -37,3 +37,13 @@ describe('redact', () => {
     });
   });
 });
+
+describe('redact on hostile keys', () => {
+  it('keeps a "__proto__" key as data and redacts beneath it', () => {
+    const parsed = JSON.parse('{"__proto__": {"card_number": "4111"}, "ok": 1}') as unknown;
+    const copy = redact(parsed, ['card_number']) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['__proto__', 'ok']);
+    expect(JSON.stringify(copy)).toBe('{"__proto__":{"card_number":"[redacted]"},"ok":1}');
+  });
+});

@@ -14,9 +14,12 @@ export function redact(value: unknown, sensitiveFields: readonly string[]): unkn
 function redactWith(value: unknown, sensitive: ReadonlySet<string>): unknown {
   if (Array.isArray(value)) return value.map((item) => redactWith(item, sensitive));
   if (typeof value !== 'object' || value === null) return value;
-  const copy: Record<string, unknown> = {};
-  for (const [key, member] of Object.entries(value)) {
-    copy[key] = sensitive.has(key.toLowerCase()) ? redactedMarker : redactWith(member, sensitive);
-  }
-  return copy;
+  // fromEntries defines own properties: a key named "__proto__" (a tool may answer with one) stays a
+  // key instead of replacing the copy's prototype and vanishing from the record.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, member]) => [
+      key,
+      sensitive.has(key.toLowerCase()) ? redactedMarker : redactWith(member, sensitive),
+    ]),
+  );
 }

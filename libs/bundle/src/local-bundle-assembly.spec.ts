@@ -62,7 +62,13 @@ describe('assembleLocalBundle', () => {
   it('writes a service keyring whose keys verify each gate signing key', async () => {
     const paths = await assemble();
     const keyring = readServiceKeyring(paths.keyringFile);
-    expect(Object.keys(keyring).sort()).toEqual(['approval-1', 'budget-1', 'executor-1', 'intake-1', 'policy-1']);
+    expect(Object.keys(keyring).sort()).toEqual([
+      'approval-1',
+      'budget-1',
+      'executor-1',
+      'intake-1',
+      'policy-1',
+    ]);
     for (const [gate, keyFile] of Object.entries(paths.serviceKeyFiles)) {
       expect(keyring[`${gate}-1`].gate).toBe(gate);
       await expect(signsAndVerifies(keyFile, keyring[`${gate}-1`].jwk)).resolves.toBe(true);
