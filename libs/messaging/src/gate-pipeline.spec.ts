@@ -148,6 +148,29 @@ describe('GatePipeline', () => {
     expect(sentTypes(publisher)).toEqual(['airlock.proposal.outcome']);
   });
 
+  it('handles runs side by side but commits only the prefix before a run that is waiting', async () => {
+    const { gate, publisher } = pipeline(async (data) => {
+      if (data.run_id === 'run-b') throw new InfrastructureError('postgres_unavailable', 'away');
+    });
+    const inRun = async (runId: string, proposalId: string) =>
+      JSON.stringify(
+        await attestEvent(
+          executorKey,
+          'executor',
+          outcomeEnvelope(outcome({ run_id: runId, proposal_id: proposalId })),
+        ),
+      );
+    const failure = await gate
+      .handleBatch('outcomes', [
+        message(await inRun('run-a', 'p-a1'), 0, 'run-a'),
+        message(await inRun('run-b', 'p-b1'), 1, 'run-b'),
+        message(await inRun('run-a', 'p-a2'), 2, 'run-a'),
+      ])
+      .catch((error: unknown) => error);
+    expect((failure as BatchInterruptedError).handled).toBe(1);
+    expect(publisher.sent.map((sent) => JSON.parse(sent.value).runid)).toEqual(['run-a']);
+  });
+
   it('ends every message of any byte sequence in exactly one dead letter or one decision, and never throws', async () => {
     const valid = JSON.stringify(await attestEvent(executorKey, 'executor', outcomeEnvelope(outcome())));
     const values = fc.oneof(
