@@ -5,34 +5,14 @@ import {
   type ChainedAuditRow,
   type QuarantineRow,
 } from '@airlock/audit-record';
-import { attestEvent, generateSigningKey, type ServiceKeyring, type SigningKey } from '@airlock/attestation';
+import { attestEvent, type GateKeys } from '@airlock/attestation';
 import { ClickHouseHttp } from '@airlock/clickhouse';
-import {
-  buildEnvelope,
-  gateNames,
-  outcomeEnvelope,
-  type GateName,
-  type ProposalOutcome,
-} from '@airlock/contracts';
+import { buildEnvelope, outcomeEnvelope, type ProposalOutcome } from '@airlock/contracts';
 import type { RawKafkaMessage } from '@airlock/messaging';
 import type { ChainLink } from './audit.store';
 
 /** One key per gate and the keyring audit trusts, generated fresh for each suite. */
-export interface GateKeys {
-  keys: Record<GateName, SigningKey>;
-  keyring: ServiceKeyring;
-}
-
-export async function generateGateKeys(): Promise<GateKeys> {
-  const keys = {} as Record<GateName, SigningKey>;
-  const keyring: ServiceKeyring = {};
-  for (const gate of gateNames) {
-    const { signingKey, publicJwk } = await generateSigningKey(`${gate}-test-1`);
-    keys[gate] = signingKey;
-    keyring[signingKey.kid] = { gate, jwk: publicJwk };
-  }
-  return { keys, keyring };
-}
+export { generateGateKeys, type GateKeys } from '@airlock/attestation';
 
 export const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -112,9 +92,15 @@ export class InMemoryAuditStore {
   readonly eventInserts: number[] = [];
   failNext: { kind: 'events' | 'quarantine'; error: Error; landed: boolean } | undefined;
 
-  async lastLink(runId: string): Promise<ChainLink | undefined> {
-    const rows = this.events.filter((row) => row.run_id === runId).sort((a, b) => b.seq - a.seq);
-    return rows.length === 0 ? undefined : { seq: rows[0].seq, hash: rows[0].hash };
+  async lastLinks(runIds: readonly string[]): Promise<Map<string, ChainLink>> {
+    const links = new Map<string, ChainLink>();
+    for (const row of this.events) {
+      const earlier = links.get(row.run_id);
+      if (runIds.includes(row.run_id) && (earlier === undefined || row.seq > earlier.seq)) {
+        links.set(row.run_id, { seq: row.seq, hash: row.hash });
+      }
+    }
+    return links;
   }
 
   async storedEventKeys(rows: readonly AuditRow[]): Promise<Set<string>> {

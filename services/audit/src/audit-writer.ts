@@ -33,7 +33,7 @@ const defaultOptions: AuditWriterOptions = { maxBatchRows: 200, maxDelayMs: 25, 
 /** The queries the writer makes; AuditStore in production. */
 export type AuditWriterStore = Pick<
   AuditStore,
-  'lastLink' | 'storedEventKeys' | 'insertEvents' | 'insertQuarantine'
+  'lastLinks' | 'storedEventKeys' | 'insertEvents' | 'insertQuarantine'
 >;
 
 interface PendingCall {
@@ -162,11 +162,10 @@ export class AuditWriter {
 
   /** Chains the rows onto their runs and inserts them; the cached heads move only once they are in. */
   private async insertChained(entries: readonly EventEntry[]): Promise<void> {
-    const heads = new Map<string, ChainLink>();
+    const heads = await this.headsOf(entries.map(({ row }) => row.run_id));
     const chained: ChainedAuditRow[] = [];
     for (const { row } of entries) {
-      const previous = heads.get(row.run_id) ?? (await this.storedHead(row.run_id));
-      const linked = chainRow(previous, row);
+      const linked = chainRow(heads.get(row.run_id), row);
       heads.set(row.run_id, { seq: linked.seq, hash: linked.hash });
       chained.push(linked);
     }
@@ -174,8 +173,18 @@ export class AuditWriter {
     for (const [runId, head] of heads) this.chainHeads.set(runId, head);
   }
 
-  private async storedHead(runId: string): Promise<ChainLink | undefined> {
-    return this.chainHeads.get(runId) ?? (await this.store.lastLink(runId));
+  /** Each run's current head: cached when this writer extended it last, else read, all in one query. */
+  private async headsOf(runIds: readonly string[]): Promise<Map<string, ChainLink>> {
+    const heads = new Map<string, ChainLink>();
+    const uncached: string[] = [];
+    for (const runId of new Set(runIds)) {
+      const cached = this.chainHeads.get(runId);
+      if (cached === undefined) uncached.push(runId);
+      else heads.set(runId, cached);
+    }
+    if (uncached.length > 0)
+      for (const [runId, link] of await this.store.lastLinks(uncached)) heads.set(runId, link);
+    return heads;
   }
 }
 

@@ -58,6 +58,20 @@ describe('audit against the real ClickHouse', () => {
     await database.drop();
   });
 
+  it('reads the heads of many runs in one query, and none for a run without rows', async () => {
+    const outcomes = await Promise.all(
+      ['run-head-a', 'run-head-b'].map((runId) => attestedOutcome(gateKeys, runId, `p-${runId}`)),
+    );
+    await audit.recorder.handleBatch(
+      'outcomes',
+      outcomes.map((outcome) => kafkaMessage(outcomesTopic, outcome)),
+    );
+    const heads = await audit.store.lastLinks(['run-head-a', 'run-head-b', 'run-head-none']);
+    const stored = await audit.store.loadRun('run-head-a');
+    expect([...heads.keys()].sort()).toEqual(['run-head-a', 'run-head-b']);
+    expect(heads.get('run-head-a')).toEqual({ seq: 1, hash: stored[0]?.hash });
+  });
+
   it('stores two events with the same id on different topics, both in the chain', async () => {
     const outcome = await attestedOutcome(gateKeys, 'run-same-id', 'p-1');
     // The agent publishes first, reusing the id the gate's event will have (ids are predictable).
