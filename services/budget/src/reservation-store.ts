@@ -58,16 +58,21 @@ export class ReservationStore {
     limits: BudgetLimits['per_run'],
   ): Promise<ReservationRecord> {
     return inTransaction(this.pool, async (client) => {
+      // Creates the run's row or locks the existing one, and reads it, in one round trip: DO UPDATE
+      // takes the same row lock as SELECT ... FOR UPDATE, which is what makes the cap exact.
+      const locked = await client.query<{ calls: number; spend_micro_usd: string }>(
+        `INSERT INTO run_usage (run_id) VALUES ($1)
+         ON CONFLICT (run_id) DO UPDATE SET run_id = EXCLUDED.run_id
+         RETURNING calls, spend_micro_usd`,
+        [runId],
+      );
+      // Looked up under the run's lock: two instances handling one proposal's redelivery cannot both
+      // find no decision and both reserve.
       const earlier = await client.query<ReservationRow>(
         'SELECT * FROM reservations WHERE proposal_id = $1',
         [proposalId],
       );
       if (earlier.rows[0]) return toRecord(earlier.rows[0]);
-      await client.query('INSERT INTO run_usage (run_id) VALUES ($1) ON CONFLICT DO NOTHING', [runId]);
-      const locked = await client.query<{ calls: number; spend_micro_usd: string }>(
-        'SELECT calls, spend_micro_usd FROM run_usage WHERE run_id = $1 FOR UPDATE',
-        [runId],
-      );
       const row = locked.rows[0] ?? { calls: 0, spend_micro_usd: '0' };
       const usage: RunUsage = { calls: row.calls, spend_micro_usd: Number(row.spend_micro_usd) };
       const decision = decideReservation(usage, limits, costUsd, runId);
@@ -79,14 +84,10 @@ export class ReservationStore {
         );
         return { status: 'refused', cost_micro_usd: 0, code: decision.code, reason: decision.reason };
       }
-      await client.query('UPDATE run_usage SET calls = $2, spend_micro_usd = $3 WHERE run_id = $1', [
-        runId,
-        decision.usage.calls,
-        decision.usage.spend_micro_usd,
-      ]);
       await client.query(
-        `INSERT INTO reservations (proposal_id, run_id, status, cost_micro_usd) VALUES ($1, $2, 'reserved', $3)`,
-        [proposalId, runId, decision.cost_micro_usd],
+        `WITH spent AS (UPDATE run_usage SET calls = $3, spend_micro_usd = $4 WHERE run_id = $2)
+         INSERT INTO reservations (proposal_id, run_id, status, cost_micro_usd) VALUES ($1, $2, 'reserved', $5)`,
+        [proposalId, runId, decision.usage.calls, decision.usage.spend_micro_usd, decision.cost_micro_usd],
       );
       return { status: 'reserved', cost_micro_usd: decision.cost_micro_usd };
     });

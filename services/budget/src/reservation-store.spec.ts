@@ -1,0 +1,57 @@
+import { Pool } from 'pg';
+import { openServiceStore, storeSchemaName } from '@airlock/postgres';
+import { ReservationStore, reservationStoreMigrations } from './reservation-store';
+
+// A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
+const postgresUrl = process.env['AIRLOCK_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/airlock';
+const namespace = `reservation_store_test_${process.pid}_${Date.now()}`;
+const limits = { max_tool_calls: 5, max_spend_usd: 1 };
+
+jest.setTimeout(30_000);
+
+/** Two stores on two pools: two budget instances sharing one database. */
+let pools: Pool[] = [];
+let stores: ReservationStore[] = [];
+
+beforeAll(async () => {
+  const open = () =>
+    openServiceStore({
+      url: postgresUrl,
+      service: 'budget',
+      namespace,
+      migrations: reservationStoreMigrations,
+    });
+  pools = [await open(), await open()];
+  stores = pools.map((pool) => new ReservationStore(pool));
+});
+
+afterAll(async () => {
+  await pools[0]?.query(`DROP SCHEMA IF EXISTS ${storeSchemaName('budget', namespace)} CASCADE`);
+  await Promise.all(pools.map((pool) => pool.end()));
+});
+
+describe('ReservationStore', () => {
+  it('grants exactly the cap when two instances race for one run', async () => {
+    const attempts = Array.from({ length: 20 }, (_, index) =>
+      stores[index % 2].reserve(`p-race-${index}`, 'run-race', 0.01, limits),
+    );
+    const records = await Promise.all(attempts);
+    expect(records.filter((record) => record.status === 'reserved')).toHaveLength(5);
+    expect(records.filter((record) => record.status === 'refused')).toHaveLength(15);
+  });
+
+  it('answers a redelivered proposal with its first decision, from either instance', async () => {
+    const first = await stores[0].reserve('p-again', 'run-again', 0.25, limits);
+    const again = await stores[1].reserve('p-again', 'run-again', 0.25, limits);
+    expect(again).toEqual(first);
+    expect(first).toEqual({ status: 'reserved', cost_micro_usd: 250_000 });
+  });
+
+  it('gives back a released reservation once, so the run can spend it again', async () => {
+    for (const index of [1, 2, 3, 4]) await stores[0].reserve(`p-spend-${index}`, 'run-spend', 0.25, limits);
+    expect((await stores[0].reserve('p-spend-5', 'run-spend', 0.25, limits)).status).toBe('refused');
+    expect(await stores[1].release('p-spend-4')).toBe(true);
+    expect(await stores[0].release('p-spend-4')).toBe(false);
+    expect((await stores[0].reserve('p-spend-6', 'run-spend', 0.25, limits)).status).toBe('reserved');
+  });
+});
