@@ -1,4 +1,5 @@
 import type { KafkaConfig } from 'kafkajs';
+import './kafkajs-idle-timer-fix';
 
 export interface KafkaConnection {
   brokers: string[];

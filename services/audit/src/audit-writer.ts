@@ -28,7 +28,11 @@ export interface AuditWriterOptions {
   now: () => Date;
 }
 
-const defaultOptions: AuditWriterOptions = { maxBatchRows: 200, maxDelayMs: 25, now: () => new Date() };
+/**
+ * Every insert costs ClickHouse a new part, whatever its size: rows wait up to 250 ms to share one
+ * (a few hundred rows under load), which keeps the audit lag well under its 2 s goal.
+ */
+const defaultOptions: AuditWriterOptions = { maxBatchRows: 1000, maxDelayMs: 250, now: () => new Date() };
 
 /** The queries the writer makes; AuditStore in production. */
 export type AuditWriterStore = Pick<
