@@ -11,8 +11,10 @@ export interface ConsumerLogger {
   event(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Partitions handled at once: runs in different partitions proceed side by side, each in order. */
-const partitionsConsumedConcurrently = 4;
+const commitIntervalMs = 1000;
+
+/** Partitions handled at once unless the handler says otherwise: each in order, side by side. */
+const defaultPartitionsAtOnce = 4;
 
 /**
  * The one Kafka consumer every service runs: a consumer group per service, batches per
@@ -57,9 +59,12 @@ export class KafkaBatchConsumer {
       fromBeginning: true,
     });
     await this.consumer.run({
-      autoCommit: true,
+      // Offsets are committed at most once a second, not after every batch: each commit is a
+      // request, and a redelivery after a crash repeats nothing (every handler is idempotent).
+      autoCommit: false,
+      autoCommitInterval: commitIntervalMs,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently,
+      partitionsConsumedConcurrently: this.handler.partitionsAtOnce ?? defaultPartitionsAtOnce,
       eachBatch: (payload) => this.consumeBatch(payload),
     });
     this.health.markConsuming(true);
@@ -81,6 +86,7 @@ export class KafkaBatchConsumer {
     try {
       await this.handler.handleBatch(topic, messages);
       payload.resolveOffset(batch.lastOffset());
+      await payload.commitOffsetsIfNecessary();
       if (this.health.recordSuccess(partition)) {
         this.logger.event('info', 'partition consuming again', { partition });
       }

@@ -12,6 +12,11 @@ import type { RawKafkaMessage } from './incoming-event';
  */
 export interface TopicBatchHandler {
   readonly topics: readonly TopicKey[];
+  /**
+   * How many partitions' batches it takes at once (default 4). A handler that waits to write many
+   * messages together (audit) wants every partition of a fetch at once, so they share one write.
+   */
+  readonly partitionsAtOnce?: number;
   handleBatch(topic: TopicKey, messages: readonly RawKafkaMessage[]): Promise<void>;
 }
 

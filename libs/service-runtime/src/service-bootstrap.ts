@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ensureTopics, KafkaBatchConsumer, type TopicBatchHandler } from '@airlock/messaging';
 import { startTelemetry, stopTelemetry } from '@airlock/telemetry';
 import { serveHealth } from './health-endpoint';
-import { JsonLogger } from './json-logger';
+import { flushLogLines, JsonLogger } from './json-logger';
 
 export interface ServiceDefinition {
   service: string;
@@ -55,6 +55,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     await consumer.stop();
     await app.close();
     await stopTelemetry();
+    flushLogLines();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
@@ -72,6 +73,7 @@ export function startOrExit(service: string, start: (logger: JsonLogger) => Prom
   const logger = new JsonLogger(service);
   start(logger).catch((error: unknown) => {
     logger.event('error', `${service} could not start: ${(error as Error).message ?? String(error)}`);
+    flushLogLines();
     process.exit(1);
   });
 }

@@ -15,6 +15,8 @@ import { AuditWriter, type AuditEntry } from './audit-writer';
 @Injectable()
 export class AuditRecorder implements TopicBatchHandler {
   readonly topics: readonly TopicKey[] = topicKeys;
+  /** Every partition of a fetch at once (8 topics × their partitions), so their rows share one insert. */
+  readonly partitionsAtOnce = 64;
 
   constructor(
     @Inject(AuditEntryBuilder) private readonly builder: AuditEntryBuilder,
