@@ -15,6 +15,13 @@ import { EventWatcher, TestAgent, testKafka } from './kafka-test-clients';
 export interface StackOptions {
   /** Changes a copy of the example bundle before the stack uses it, e.g. a shorter approval timeout. */
   editBundle?: (bundleDir: string) => void;
+  /** The first part of the namespace name (default `e2e`); the bench uses `bench` so its stacks are recognisable. */
+  namespacePrefix?: string;
+  /**
+   * Environment given to every service after the stack's own, e.g. the production defaults in place
+   * of the short timeouts tests want.
+   */
+  env?: Record<string, string>;
 }
 
 export const serviceNames = ['intake', 'policy', 'approval', 'budget', 'executor', 'audit'] as const;
@@ -57,7 +64,7 @@ export class AirlockStack {
   }
 
   static async start(options: StackOptions = {}): Promise<AirlockStack> {
-    const namespace = `e2e_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    const namespace = `${options.namespacePrefix ?? 'e2e'}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
     const dir = mkdtempSync(join(tmpdir(), `airlock-${namespace}-`));
     const sourceDir = join(dir, 'bundle-source');
     cpSync(join(repoRoot, 'deploy', 'bundle'), sourceDir, { recursive: true });
@@ -68,7 +75,7 @@ export class AirlockStack {
       secretsDir: join(dir, 'secrets'),
     });
     const stack = new AirlockStack(namespace, dir, paths);
-    await stack.boot();
+    await stack.boot(options.env ?? {});
     return stack;
   }
 
@@ -76,7 +83,7 @@ export class AirlockStack {
     return `airlock_${this.namespace}`;
   }
 
-  private async boot(): Promise<void> {
+  private async boot(extraEnv: Record<string, string>): Promise<void> {
     const baseUrl = await this.standIn.start();
     writeFileSync(
       this.paths.destinationsFile,
@@ -96,6 +103,7 @@ export class AirlockStack {
       AIRLOCK_TOOL_TIMEOUT_MS: '5000',
       // Short, so that a test holding a lock sees the gates wait, retry and recover within seconds.
       AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS: '1500',
+      ...extraEnv,
     };
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
     for (const name of serviceNames) {

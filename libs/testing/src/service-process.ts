@@ -17,6 +17,12 @@ export class ServiceProcess {
     private readonly logFile: string,
   ) {}
 
+  /** The operating-system id of the running process (for /proc readings), or undefined when it is not running. */
+  get pid(): number | undefined {
+    const child = this.child;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+  }
+
   async start(timeoutMs = 60000): Promise<void> {
     this.log = createWriteStream(this.logFile, { flags: 'a' });
     const main = join(repoRoot, 'dist', 'services', this.service, 'src', 'main.js');

@@ -1,0 +1,69 @@
+/** How long and how hard each part of the bench runs; `--quick` trades sample counts for time. */
+export interface BenchPlan {
+  mode: 'quick' | 'full';
+  /** The fixed low and medium rates every system is measured at, per second. */
+  lowRate: number;
+  mediumRate: number;
+  cedarMs: number;
+  baselineStepMs: number;
+  baselineLossTimeoutMs: number;
+  hopInFlight: number;
+  hopMaxMs: number;
+  chainLadder: number[];
+  chainLadderStepMs: number;
+  airlockWarmUp: number;
+  idleMs: number;
+  airlockStepMs: number;
+  airlockLadder: number[];
+  airlockLadderStepMs: number;
+  /** A proposal without an outcome this long after the step's last send counts as lost. */
+  airlockLossTimeoutMs: number;
+  /** Proposals per step whose audit lag is measured. */
+  auditSamplesPerStep: number;
+  /** How long to wait for a step's sampled runs to be complete in ClickHouse before moving on. */
+  auditSettleMs: number;
+}
+
+const full: BenchPlan = {
+  mode: 'full',
+  lowRate: 5,
+  mediumRate: 20,
+  cedarMs: 5000,
+  baselineStepMs: 60000,
+  baselineLossTimeoutMs: 10000,
+  hopInFlight: 64,
+  hopMaxMs: 15000,
+  chainLadder: [50, 100, 200, 400, 800, 1600, 3200],
+  chainLadderStepMs: 15000,
+  airlockWarmUp: 30,
+  idleMs: 10000,
+  airlockStepMs: 60000,
+  airlockLadder: [5, 10, 20, 40, 80, 160, 320],
+  airlockLadderStepMs: 30000,
+  airlockLossTimeoutMs: 30000,
+  auditSamplesPerStep: 60,
+  auditSettleMs: 60000,
+};
+
+const quick: BenchPlan = {
+  ...full,
+  mode: 'quick',
+  cedarMs: 1500,
+  baselineStepMs: 10000,
+  baselineLossTimeoutMs: 5000,
+  hopMaxMs: 4000,
+  chainLadder: [100, 200, 400, 800, 1600],
+  chainLadderStepMs: 4000,
+  airlockWarmUp: 15,
+  idleMs: 5000,
+  airlockStepMs: 15000,
+  airlockLadder: [5, 10, 20, 40, 80, 160],
+  airlockLadderStepMs: 10000,
+  airlockLossTimeoutMs: 15000,
+  auditSamplesPerStep: 30,
+  auditSettleMs: 20000,
+};
+
+export function benchPlan(argv: readonly string[]): BenchPlan {
+  return argv.includes('--quick') ? quick : full;
+}
