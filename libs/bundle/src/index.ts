@@ -1,5 +1,5 @@
 export { BundleError } from './bundle-error';
-export { loadBundle, type Bundle } from './load-bundle';
+export { Bundle, loadBundle } from './load-bundle';
 export { assembleLocalBundle, type LocalBundleOptions, type LocalBundlePaths } from './local-bundle-assembly';
 export {
   attestingGates,

@@ -5,17 +5,22 @@ import { BundleError } from './bundle-error';
 import { hashBundleFiles, listBundleFiles, type BundleFile } from './bundle-content-hash';
 import { checkArgumentsSchema, parseBundleJson } from './bundle-schemas';
 
-/** A validated bundle directory: what every gate decides by, versioned by its content hash. */
-export interface Bundle {
-  /** SHA-256 (hex) over every file of the directory; stamped on every decision. */
-  hash: string;
-  dir: string;
-  agents: ReadonlyMap<string, AgentRecord>;
-  tools: ReadonlyMap<string, ToolDefinition>;
-  /** Cedar policy text keyed by file name, e.g. `support.cedar`. */
-  policies: Record<string, string>;
-  budgets: BudgetLimits;
-  approvers: ApproverRegistry;
+/**
+ * A validated bundle directory: what every gate decides by, versioned by its content hash. A class
+ * rather than an interface so that services inject it by this type, under one name.
+ */
+export class Bundle {
+  constructor(
+    /** SHA-256 (hex) over every file of the directory; stamped on every decision. */
+    readonly hash: string,
+    readonly dir: string,
+    readonly agents: ReadonlyMap<string, AgentRecord>,
+    readonly tools: ReadonlyMap<string, ToolDefinition>,
+    /** Cedar policy text keyed by file name, e.g. `support.cedar`. */
+    readonly policies: Record<string, string>,
+    readonly budgets: BudgetLimits,
+    readonly approvers: ApproverRegistry,
+  ) {}
 }
 
 /** Reads and validates a bundle directory; throws BundleError naming the first bad file. */
@@ -27,15 +32,15 @@ export function loadBundle(dir: string): Bundle {
   const files = listBundleFiles(absoluteDir);
   const approvers = readApprovers(files);
   const agents = readAgents(files, approvers);
-  return {
-    hash: hashBundleFiles(files),
-    dir: absoluteDir,
+  return new Bundle(
+    hashBundleFiles(files),
+    absoluteDir,
     agents,
-    tools: readTools(files),
-    policies: readPolicies(files),
-    budgets: parseBundleJson('budgets.json', requireFile(files, 'budgets.json'), 'budgets'),
+    readTools(files),
+    readPolicies(files),
+    parseBundleJson('budgets.json', requireFile(files, 'budgets.json'), 'budgets'),
     approvers,
-  };
+  );
 }
 
 function requireFile(files: readonly BundleFile[], relativePath: string): Buffer {

@@ -3,24 +3,30 @@ import { topicKeys } from '@airlock/contracts';
 import { kafkaClientConfig } from './kafka-connection';
 import { topicName } from './namespaced-names';
 
-const defaultPartitions = 3;
+/** How topics a service creates are laid out (AIRLOCK_TOPIC_PARTITIONS, AIRLOCK_TOPIC_REPLICATION). */
+export interface TopicLayout {
+  partitions: number;
+  replicationFactor: number;
+}
 
 /**
  * Creates every Airlock topic that does not exist yet. Each service runs this at start-up, so no
  * topic is ever made by hand and auto-creation can stay off on the broker.
  */
-export async function ensureTopics(brokers: string[], service: string): Promise<void> {
+export async function ensureTopics(brokers: string[], service: string, layout: TopicLayout): Promise<void> {
   const admin = new Kafka(kafkaClientConfig({ brokers, service: `${service}-admin` })).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const partitions = Number(process.env['AIRLOCK_TOPIC_PARTITIONS'] ?? defaultPartitions);
-    const replicationFactor = Number(process.env['AIRLOCK_TOPIC_REPLICATION'] ?? 1);
     const missing = topicKeys.map((key) => topicName(key)).filter((name) => !existing.has(name));
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: layout.partitions,
+          replicationFactor: layout.replicationFactor,
+        })),
       });
     }
   } catch (error) {

@@ -4,10 +4,12 @@ import { ensureTopics, KafkaBatchConsumer, type TopicBatchHandler } from '@airlo
 import { startTelemetry, stopTelemetry } from '@airlock/telemetry';
 import { serveHealth } from './health-endpoint';
 import { flushLogLines, JsonLogger } from './json-logger';
+import { brokersOf, type BaseServiceConfig } from './service-config';
 
 export interface ServiceDefinition {
   service: string;
-  brokers: string[];
+  /** The service's validated configuration: brokers, health port and topic layout come from it. */
+  config: BaseServiceConfig;
   logger: JsonLogger;
   /** The service's root module, built from its validated configuration. */
   module: unknown;
@@ -15,8 +17,6 @@ export interface ServiceDefinition {
   consumer: Type<TopicBatchHandler>;
   /** When set, the service also serves its HTTP API on this port (127.0.0.1 only). */
   httpPort?: number;
-  /** When set, GET /healthz answers on this port (127.0.0.1 only). */
-  healthPort?: number;
 }
 
 async function createApp(definition: ServiceDefinition): Promise<INestApplicationContext> {
@@ -36,19 +36,23 @@ async function createApp(definition: ServiceDefinition): Promise<INestApplicatio
  * the application, so no handler runs against a closed publisher or pool.
  */
 export async function runService(definition: ServiceDefinition): Promise<void> {
+  const { config } = definition;
+  const brokers = brokersOf(config);
+  const healthPort = config.AIRLOCK_HEALTH_PORT;
   startTelemetry(`airlock-${definition.service}`);
-  await ensureTopics(definition.brokers, definition.service);
+  await ensureTopics(brokers, definition.service, {
+    partitions: config.AIRLOCK_TOPIC_PARTITIONS,
+    replicationFactor: config.AIRLOCK_TOPIC_REPLICATION,
+  });
   const app = await createApp(definition);
   const consumer = new KafkaBatchConsumer(
-    { brokers: definition.brokers, service: definition.service },
+    { brokers, service: definition.service },
     app.get(definition.consumer),
     definition.logger,
   );
   await consumer.start();
   const health =
-    definition.healthPort === undefined
-      ? undefined
-      : await serveHealth(definition.healthPort, () => consumer.health.report());
+    healthPort === undefined ? undefined : await serveHealth(healthPort, () => consumer.health.report());
   const stop = async (signal: string) => {
     definition.logger.event('info', `stopping on ${signal}`);
     health?.close();
@@ -62,9 +66,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   definition.logger.event('info', 'service ready', {
     ...(definition.httpPort === undefined ? {} : { http: `http://127.0.0.1:${definition.httpPort}` }),
-    ...(definition.healthPort === undefined
-      ? {}
-      : { health: `http://127.0.0.1:${definition.healthPort}/healthz` }),
+    ...(healthPort === undefined ? {} : { health: `http://127.0.0.1:${healthPort}/healthz` }),
   });
 }
 

@@ -31,6 +31,22 @@ export class BaseServiceConfig {
   @Min(1, { message: 'AIRLOCK_HEALTH_PORT must be between 1 and 65535' })
   @Max(65535, { message: 'AIRLOCK_HEALTH_PORT must be between 1 and 65535' })
   AIRLOCK_HEALTH_PORT?: number;
+
+  /** Partitions of the topics a service creates when they are missing: the most consumers a gate can spread over. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'AIRLOCK_TOPIC_PARTITIONS must be a whole number' })
+  @Min(1, { message: 'AIRLOCK_TOPIC_PARTITIONS must be at least 1' })
+  @Max(1000, { message: 'AIRLOCK_TOPIC_PARTITIONS must be at most 1000' })
+  AIRLOCK_TOPIC_PARTITIONS: number = 3;
+
+  /** Replication factor of the topics a service creates: 1 on a single local broker, 3 in production. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'AIRLOCK_TOPIC_REPLICATION must be a whole number' })
+  @Min(1, { message: 'AIRLOCK_TOPIC_REPLICATION must be at least 1' })
+  @Max(10, { message: 'AIRLOCK_TOPIC_REPLICATION must be at most 10' })
+  AIRLOCK_TOPIC_REPLICATION: number = 1;
 }
 
 /**

@@ -1,13 +1,13 @@
 import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { checkApprovalRight, isApprovalExpired, type Approver } from '@airlock/approval-rules';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import { proposalOutcomeEnvelope, type Envelope } from '@airlock/contracts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
 import { currentTraceHeaders, tagActiveSpan } from '@airlock/telemetry';
 import { ApprovalRequestsStore, type ApprovalRequest, type ApprovalStatus } from './approval-requests.store';
 import { toApprovalView, type ApprovalView } from './approval-view';
-import { APPROVAL_BUNDLE, DecisionAnnouncer } from './decision-announcer';
+import { DecisionAnnouncer } from './decision-announcer';
 
 export type ApproverVerdict = 'approved' | 'denied';
 
@@ -18,7 +18,7 @@ const announcementGraceMs = 5000;
 @Injectable()
 export class ApprovalDesk implements GateRoutes {
   constructor(
-    @Inject(APPROVAL_BUNDLE) private readonly bundle: Bundle,
+    @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(ApprovalRequestsStore) private readonly store: ApprovalRequestsStore,
     @Inject(DecisionAnnouncer) private readonly announcer: DecisionAnnouncer,
     @Inject(JsonLogger) private readonly logger: JsonLogger,

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger } from '@airlock/service-runtime';
 import type { ApprovalConfig } from './approval.config';
@@ -10,7 +10,7 @@ import { ApprovalRequestsStore } from './approval-requests.store';
 import { APPROVAL_SWEEP_MS, ApprovalSweeper } from './approval-sweeper';
 import { ApprovalsController } from './approvals.controller';
 import { ApproverGuard } from './approver.guard';
-import { APPROVAL_BUNDLE, APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
+import { APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
 import { APPROVAL_KEYRING, JwksController } from './jwks.controller';
 
 export interface ApprovalDependencies {
@@ -36,7 +36,7 @@ export class ApprovalModule {
       ],
       controllers: [ApprovalsController, JwksController],
       providers: [
-        { provide: APPROVAL_BUNDLE, useValue: deps.bundle },
+        { provide: Bundle, useValue: deps.bundle },
         { provide: APPROVAL_SIGNING_KEY, useValue: deps.signingKey },
         { provide: APPROVAL_KEYRING, useValue: deps.keyring },
         { provide: APPROVAL_SWEEP_MS, useValue: deps.config.AIRLOCK_APPROVAL_SWEEP_MS },

@@ -7,8 +7,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { authenticateApprover, type Approver } from '@airlock/approval-rules';
-import type { Bundle } from '@airlock/bundle';
-import { APPROVAL_BUNDLE } from './decision-announcer';
+import { Bundle } from '@airlock/bundle';
 
 interface ApproverRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -24,7 +23,7 @@ function bearerTokenOf(authorization: string | string[] | undefined): string | u
 /** Every approval route needs a registered approver's bearer token. */
 @Injectable()
 export class ApproverGuard implements CanActivate {
-  constructor(@Inject(APPROVAL_BUNDLE) private readonly bundle: Bundle) {}
+  constructor(@Inject(Bundle) private readonly bundle: Bundle) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<ApproverRequest>();

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { signAttestation, type SigningKey } from '@airlock/attestation';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import {
   buildEnvelope,
   outcomeEnvelope,
@@ -12,7 +12,6 @@ import { JsonLogger } from '@airlock/service-runtime';
 import { withInternalSpan, withStoredTraceContext } from '@airlock/telemetry';
 import { ApprovalRequestsStore, type ApprovalRequest } from './approval-requests.store';
 
-export const APPROVAL_BUNDLE = Symbol('APPROVAL_BUNDLE');
 export const APPROVAL_SIGNING_KEY = Symbol('APPROVAL_SIGNING_KEY');
 
 /**
@@ -23,7 +22,7 @@ export const APPROVAL_SIGNING_KEY = Symbol('APPROVAL_SIGNING_KEY');
 @Injectable()
 export class DecisionAnnouncer {
   constructor(
-    @Inject(APPROVAL_BUNDLE) private readonly bundle: Bundle,
+    @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(APPROVAL_SIGNING_KEY) private readonly signingKey: SigningKey,
     @Inject(ApprovalRequestsStore) private readonly store: ApprovalRequestsStore,
     @Inject(EventPublisher) private readonly publisher: EventPublisher,

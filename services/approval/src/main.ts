@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
 import { currentNamespace, GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
-import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { ApprovalConfig } from './approval.config';
 import { ApprovalModule } from './approval.module';
 import { approvalRequestsMigrations } from './approval-requests.store';
@@ -20,11 +20,10 @@ startOrExit('approval', async (logger) => {
   });
   return runService({
     service: 'approval',
-    brokers: brokersOf(config),
+    config,
     logger,
     module: ApprovalModule.register({ config, bundle, signingKey, keyring, store, logger }),
     consumer: GatePipeline,
     httpPort: config.AIRLOCK_APPROVAL_PORT,
-    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadBundle, readServiceKeyring, secretsLayout } from '@airlock/bundle';
 import { ClickHouseHttp } from '@airlock/clickhouse';
 import { currentNamespace } from '@airlock/messaging';
-import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { AuditConfig } from './audit.config';
 import { AuditModule } from './audit.module';
 import { AuditRecorder } from './audit-recorder';
@@ -31,10 +31,9 @@ startOrExit('audit', async (logger) => {
   await recordToolRisks(clickhouse, database, bundle);
   return runService({
     service: 'audit',
-    brokers: brokersOf(config),
+    config,
     logger,
     module: AuditModule.register({ bundle, keyring, store: new AuditStore(clickhouse, database), logger }),
     consumer: AuditRecorder,
-    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

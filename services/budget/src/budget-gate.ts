@@ -7,13 +7,12 @@ import {
 } from '@airlock/contracts';
 import { signAttestation, type SigningKey } from '@airlock/attestation';
 import { microToUsd } from '@airlock/budget-ledger';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { estimateCostUsd } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
 import { ReservationStore } from './reservation-store';
 
-export const BUDGET_BUNDLE = Symbol('BUDGET_BUNDLE');
 export const BUDGET_SIGNING_KEY = Symbol('BUDGET_SIGNING_KEY');
 
 type Cleared = Envelope<'policyDecisions'> | Envelope<'approvalDecisions'>;
@@ -29,7 +28,7 @@ const releasedByFailure = new Set(['destination_not_allowed', 'missing_credentia
 @Injectable()
 export class BudgetGate implements GateRoutes {
   constructor(
-    @Inject(BUDGET_BUNDLE) private readonly bundle: Bundle,
+    @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(BUDGET_SIGNING_KEY) private readonly signingKey: SigningKey,
     @Inject(ReservationStore) private readonly store: ReservationStore,
     @Inject(JsonLogger) private readonly logger: JsonLogger,

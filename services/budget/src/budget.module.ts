@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger } from '@airlock/service-runtime';
 import type { StatefulServiceConfig } from '@airlock/service-runtime';
-import { BUDGET_BUNDLE, BUDGET_SIGNING_KEY, BudgetGate } from './budget-gate';
+import { BUDGET_SIGNING_KEY, BudgetGate } from './budget-gate';
 import { ReservationStore } from './reservation-store';
 
 export interface BudgetDependencies {
@@ -30,7 +30,7 @@ export class BudgetModule {
         }),
       ],
       providers: [
-        { provide: BUDGET_BUNDLE, useValue: deps.bundle },
+        { provide: Bundle, useValue: deps.bundle },
         { provide: BUDGET_SIGNING_KEY, useValue: deps.signingKey },
         { provide: JsonLogger, useValue: deps.logger },
         { provide: ReservationStore, useValue: new ReservationStore(deps.store) },

@@ -2,13 +2,7 @@ import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
 import { currentNamespace, GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
-import {
-  brokersOf,
-  loadConfig,
-  runService,
-  startOrExit,
-  StatefulServiceConfig,
-} from '@airlock/service-runtime';
+import { loadConfig, runService, startOrExit, StatefulServiceConfig } from '@airlock/service-runtime';
 import { BudgetModule } from './budget.module';
 import { reservationStoreMigrations } from './reservation-store';
 
@@ -25,10 +19,9 @@ startOrExit('budget', async (logger) => {
   });
   return runService({
     service: 'budget',
-    brokers: brokersOf(config),
+    config,
     logger,
     module: BudgetModule.register({ config, bundle, signingKey, keyring, store, logger }),
     consumer: GatePipeline,
-    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

@@ -8,13 +8,12 @@ import {
   type ToolDefinition,
 } from '@airlock/contracts';
 import { redact } from '@airlock/audit-record';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
 import { AttemptStore } from './attempt-store';
 import { callHttpTool, type ToolCallResult, type ToolCallSecrets } from './http-tool-adapter';
 
-export const EXECUTOR_BUNDLE = Symbol('EXECUTOR_BUNDLE');
 export const EXECUTOR_SECRETS = Symbol('EXECUTOR_SECRETS');
 export const EXECUTOR_TIMEOUT_MS = Symbol('EXECUTOR_TIMEOUT_MS');
 
@@ -27,7 +26,7 @@ export function idempotencyKeyOf(proposalId: string, proposalHash: string): stri
 @Injectable()
 export class ExecutorGate implements GateRoutes {
   constructor(
-    @Inject(EXECUTOR_BUNDLE) private readonly bundle: Bundle,
+    @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(EXECUTOR_SECRETS) private readonly secrets: ToolCallSecrets,
     @Inject(EXECUTOR_TIMEOUT_MS) private readonly timeoutMs: number,
     @Inject(AttemptStore) private readonly attempts: AttemptStore,

@@ -1,12 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger } from '@airlock/service-runtime';
 import { AttemptStore } from './attempt-store';
 import type { ExecutorConfig } from './executor.config';
-import { EXECUTOR_BUNDLE, EXECUTOR_SECRETS, EXECUTOR_TIMEOUT_MS, ExecutorGate } from './executor-gate';
+import { EXECUTOR_SECRETS, EXECUTOR_TIMEOUT_MS, ExecutorGate } from './executor-gate';
 import type { ToolCallSecrets } from './http-tool-adapter';
 
 export interface ExecutorDependencies {
@@ -32,7 +32,7 @@ export class ExecutorModule {
         }),
       ],
       providers: [
-        { provide: EXECUTOR_BUNDLE, useValue: deps.bundle },
+        { provide: Bundle, useValue: deps.bundle },
         { provide: EXECUTOR_SECRETS, useValue: deps.secrets },
         { provide: EXECUTOR_TIMEOUT_MS, useValue: deps.config.AIRLOCK_TOOL_TIMEOUT_MS },
         { provide: JsonLogger, useValue: deps.logger },

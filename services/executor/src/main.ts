@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadBundle, readGateKeys, readStringMap, secretsLayout } from '@airlock/bundle';
 import { currentNamespace, GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
-import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { attemptStoreMigrations } from './attempt-store';
 import { ExecutorConfig } from './executor.config';
 import { ExecutorModule } from './executor.module';
@@ -25,10 +25,9 @@ startOrExit('executor', async (logger) => {
   });
   return runService({
     service: 'executor',
-    brokers: brokersOf(config),
+    config,
     logger,
     module: ExecutorModule.register({ config, bundle, signingKey, keyring, secrets, store, logger }),
     consumer: GatePipeline,
-    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

@@ -7,7 +7,7 @@ import {
   type Proposal,
 } from '@airlock/contracts';
 import { proposalHash, signAttestation, type SigningKey } from '@airlock/attestation';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import {
   emission,
   gateRoute,
@@ -22,7 +22,6 @@ import { JsonLogger } from '@airlock/service-runtime';
 import { tagActiveSpan } from '@airlock/telemetry';
 import { SubmissionLedger } from './submission-ledger';
 
-export const INTAKE_BUNDLE = Symbol('INTAKE_BUNDLE');
 export const INTAKE_SIGNING_KEY = Symbol('INTAKE_SIGNING_KEY');
 export const INTAKE_FRESHNESS = Symbol('INTAKE_FRESHNESS');
 
@@ -41,7 +40,7 @@ interface Rejection {
 @Injectable()
 export class IntakeGate implements GateRoutes {
   constructor(
-    @Inject(INTAKE_BUNDLE) private readonly bundle: Bundle,
+    @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(INTAKE_SIGNING_KEY) private readonly signingKey: SigningKey,
     @Inject(INTAKE_FRESHNESS) private readonly freshness: FreshnessWindow,
     @Inject(SubmissionLedger) private readonly ledger: SubmissionLedger,

@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger } from '@airlock/service-runtime';
 import type { IntakeConfig } from './intake.config';
-import { INTAKE_BUNDLE, INTAKE_FRESHNESS, INTAKE_SIGNING_KEY, IntakeGate } from './intake-gate';
+import { INTAKE_FRESHNESS, INTAKE_SIGNING_KEY, IntakeGate } from './intake-gate';
 import { SubmissionLedger } from './submission-ledger';
 
 export interface IntakeDependencies {
@@ -27,7 +27,7 @@ export class IntakeModule {
         MessagingModule.forGate({ gate: 'intake', brokers: brokersOf(config), signingKey: deps.signingKey }),
       ],
       providers: [
-        { provide: INTAKE_BUNDLE, useValue: deps.bundle },
+        { provide: Bundle, useValue: deps.bundle },
         { provide: INTAKE_SIGNING_KEY, useValue: deps.signingKey },
         {
           provide: INTAKE_FRESHNESS,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
 import { currentNamespace, GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
-import { brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { IntakeConfig } from './intake.config';
 import { IntakeModule } from './intake.module';
 import { submissionLedgerMigrations } from './submission-ledger';
@@ -20,10 +20,9 @@ startOrExit('intake', async (logger) => {
   });
   return runService({
     service: 'intake',
-    brokers: brokersOf(config),
+    config,
     logger,
     module: IntakeModule.register({ config, bundle, signingKey, keyring, store, logger }),
     consumer: GatePipeline,
-    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
 import { GatePipeline } from '@airlock/messaging';
 import { createPolicyEngine } from '@airlock/policy-engine';
-import { BaseServiceConfig, brokersOf, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { BaseServiceConfig, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
 import { PolicyModule } from './policy.module';
 
 startOrExit('policy', async (logger) => {
@@ -17,10 +17,9 @@ startOrExit('policy', async (logger) => {
   });
   return runService({
     service: 'policy',
-    brokers: brokersOf(config),
+    config,
     logger,
     module: PolicyModule.register({ config, bundle, engine, signingKey, keyring, logger }),
     consumer: GatePipeline,
-    healthPort: config.AIRLOCK_HEALTH_PORT,
   });
 });

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildEnvelope, proposalOutcomeEnvelope, type Envelope } from '@airlock/contracts';
 import { signAttestation, type SigningKey } from '@airlock/attestation';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import type { PolicyEngine, PolicyVerdict } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
 
-export const POLICY_BUNDLE = Symbol('POLICY_BUNDLE');
 export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
 export const POLICY_SIGNING_KEY = Symbol('POLICY_SIGNING_KEY');
 
@@ -21,7 +20,7 @@ const unknownAgentVerdict = (agentId: string): PolicyVerdict => ({
 @Injectable()
 export class PolicyGate implements GateRoutes {
   constructor(
-    @Inject(POLICY_BUNDLE) private readonly bundle: Bundle,
+    @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(POLICY_ENGINE) private readonly engine: PolicyEngine,
     @Inject(POLICY_SIGNING_KEY) private readonly signingKey: SigningKey,
     @Inject(JsonLogger) private readonly logger: JsonLogger,

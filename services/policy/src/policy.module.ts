@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
-import type { Bundle } from '@airlock/bundle';
+import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import type { PolicyEngine } from '@airlock/policy-engine';
 import { BaseServiceConfig, brokersOf, JsonLogger } from '@airlock/service-runtime';
-import { POLICY_BUNDLE, POLICY_ENGINE, POLICY_SIGNING_KEY, PolicyGate } from './policy-gate';
+import { POLICY_ENGINE, POLICY_SIGNING_KEY, PolicyGate } from './policy-gate';
 
 export interface PolicyDependencies {
   config: BaseServiceConfig;
@@ -28,7 +28,7 @@ export class PolicyModule {
         }),
       ],
       providers: [
-        { provide: POLICY_BUNDLE, useValue: deps.bundle },
+        { provide: Bundle, useValue: deps.bundle },
         { provide: POLICY_ENGINE, useValue: deps.engine },
         { provide: POLICY_SIGNING_KEY, useValue: deps.signingKey },
         { provide: JsonLogger, useValue: deps.logger },
