@@ -1,10 +1,11 @@
-import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { checkApprovalRight, isApprovalExpired, type Approver } from '@airlock/approval-rules';
 import { Bundle } from '@airlock/bundle';
 import { proposalOutcomeEnvelope, type Envelope } from '@airlock/contracts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
 import { currentTraceHeaders, tagActiveSpan } from '@airlock/telemetry';
+import { ApprovalDeskError } from './approval-desk.errors';
 import { ApprovalRequestsStore, type ApprovalRequest, type ApprovalStatus } from './approval-requests.store';
 import { toApprovalView, type ApprovalView } from './approval-view';
 import { DecisionAnnouncer } from './decision-announcer';
@@ -140,14 +141,14 @@ export class ApprovalDesk implements GateRoutes {
     const agent = this.bundle.agents.get(request.agent_id);
     if (!agent) {
       const message = `agent ${request.agent_id} is not in the active bundle; nobody can decide for it`;
-      throw new ForbiddenException({ error: 'forbidden', message });
+      throw new ApprovalDeskError('forbidden', message);
     }
     const right = checkApprovalRight(approver.id, agent);
-    if (!right.ok) throw new ForbiddenException({ error: 'forbidden', message: right.reason });
+    if (!right.ok) throw new ApprovalDeskError('forbidden', right.reason);
   }
 
   /** Read again after losing a race, so the approver learns what the winner decided. */
-  private async conflictWithCurrentStatus(proposalId: string): Promise<ConflictException> {
+  private async conflictWithCurrentStatus(proposalId: string): Promise<ApprovalDeskError> {
     const current = await this.requireRequest(proposalId);
     return notPending(proposalId, current.status);
   }
@@ -155,19 +156,16 @@ export class ApprovalDesk implements GateRoutes {
   private async requireRequest(proposalId: string): Promise<ApprovalRequest> {
     const request = await this.store.find(proposalId);
     if (!request) {
-      throw new NotFoundException({
-        error: 'not_found',
-        message: `no approval request for proposal ${proposalId}`,
-      });
+      throw new ApprovalDeskError('not_found', `no approval request for proposal ${proposalId}`);
     }
     return request;
   }
 }
 
-function notPending(proposalId: string, status: ApprovalStatus): ConflictException {
-  return new ConflictException({
-    error: 'not_pending',
-    message: `approval request for proposal ${proposalId} is already ${status}`,
+function notPending(proposalId: string, status: ApprovalStatus): ApprovalDeskError {
+  return new ApprovalDeskError(
+    'not_pending',
+    `approval request for proposal ${proposalId} is already ${status}`,
     status,
-  });
+  );
 }

@@ -1,6 +1,18 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import type { Approver } from '@airlock/approval-rules';
 import { ApprovalDesk, type ApproverVerdict } from './approval-desk';
+import { ApprovalDeskErrorFilter } from './approval-desk.errors';
 import { ApprovalAnswerBody, ListApprovalsQuery, strictValidation } from './approval-requests.dto';
 import type { ApprovalStatus } from './approval-requests.store';
 import type { ApprovalView } from './approval-view';
@@ -11,6 +23,7 @@ type AnswerResult = { proposal_id: string; status: ApprovalStatus };
 /** The approvers' HTTP API; the rules live in ApprovalDesk. */
 @Controller('approvals')
 @UseGuards(ApproverGuard)
+@UseFilters(ApprovalDeskErrorFilter)
 export class ApprovalsController {
   constructor(@Inject(ApprovalDesk) private readonly desk: ApprovalDesk) {}
 
