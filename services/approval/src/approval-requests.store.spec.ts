@@ -1,0 +1,96 @@
+import { Pool } from 'pg';
+import type { ApproverRegistry, PolicyDecision } from '@airlock/contracts';
+import { openServiceStore, storeSchemaName } from '@airlock/postgres';
+import { ApprovalRequestsStore, approvalRequestsMigrations } from './approval-requests.store';
+
+// A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
+const postgresUrl = process.env['AIRLOCK_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/airlock';
+const namespace = `approval_store_test_${process.pid}_${Date.now()}`;
+const registry: ApproverRegistry = {
+  approval_timeout_seconds: 60,
+  max_pending_per_agent: 3,
+  max_pending_per_run: 2,
+  approvers: [],
+};
+
+jest.setTimeout(20_000);
+
+let pool: Pool;
+let store: ApprovalRequestsStore;
+
+function decisionFor(proposalId: string, runId: string, agentId = 'agent-1'): PolicyDecision {
+  const hash = 'a'.repeat(64);
+  return {
+    proposal: {
+      proposal_id: proposalId,
+      run_id: runId,
+      agent_id: agentId,
+      tool: 'payments.refund',
+      arguments: { note: 'any text PostgreSQL can hold' },
+      issued_at: '2026-01-01T00:00:00.000Z',
+    },
+    proposal_hash: hash,
+    attestations: [],
+    decision: 'approval_required',
+    policy_ids: ['refunds-need-approval'],
+    reasons: [],
+    bundle_hash: hash,
+  };
+}
+
+const open = (proposalId: string, runId: string, agentId?: string) =>
+  store.open(decisionFor(proposalId, runId, agentId), {}, new Date(), registry);
+
+beforeAll(async () => {
+  pool = await openServiceStore({
+    url: postgresUrl,
+    service: 'approval',
+    namespace,
+    migrations: approvalRequestsMigrations,
+  });
+  store = new ApprovalRequestsStore(pool);
+});
+
+afterAll(async () => {
+  await pool?.query(`DROP SCHEMA IF EXISTS ${storeSchemaName('approval', namespace)} CASCADE`);
+  await pool?.end();
+});
+
+describe('ApprovalRequestsStore', () => {
+  it('opens a request once; a redelivered decision finds it open', async () => {
+    expect(await open('p-once', 'run-once')).toBe('opened');
+    expect(await open('p-once', 'run-once')).toBe('already_open');
+  });
+
+  it('refuses a request past the per-run cap, and admits one again once a waiting one is decided', async () => {
+    expect(await open('p-run-1', 'run-capped', 'agent-run')).toBe('opened');
+    expect(await open('p-run-2', 'run-capped', 'agent-run')).toBe('opened');
+    expect(await open('p-run-3', 'run-capped', 'agent-run')).toMatchObject({
+      ok: false,
+      code: 'run_pending_approvals_cap_reached',
+    });
+    await store.close('p-run-1', 'approved', 'bob', null);
+    expect(await open('p-run-3', 'run-capped', 'agent-run')).toBe('opened');
+  });
+
+  it('admits exactly the per-agent cap when requests of one agent race', async () => {
+    const opened = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => open(`p-agent-${index}`, `run-agent-${index}`, 'agent-racing')),
+    );
+    expect(opened.filter((result) => result === 'opened')).toHaveLength(3);
+    expect(
+      opened.filter(
+        (result) => typeof result === 'object' && result.code === 'agent_pending_approvals_cap_reached',
+      ),
+    ).toHaveLength(5);
+  });
+
+  it('lets exactly one of two racing answers close a request', async () => {
+    await open('p-race', 'run-race', 'agent-2');
+    const [first, second] = await Promise.all([
+      store.close('p-race', 'approved', 'bob', null),
+      store.close('p-race', 'denied', 'carol', null),
+    ]);
+    expect([first, second].filter((closed) => closed !== undefined)).toHaveLength(1);
+  });
+});

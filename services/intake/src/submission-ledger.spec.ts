@@ -1,0 +1,54 @@
+import { Pool } from 'pg';
+import { openServiceStore, storeSchemaName } from '@airlock/postgres';
+import { SubmissionLedger, submissionLedgerMigrations } from './submission-ledger';
+
+// A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
+const postgresUrl = process.env['AIRLOCK_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/airlock';
+const namespace = `submission_ledger_test_${process.pid}_${Date.now()}`;
+const hashA = 'a'.repeat(64);
+const hashB = 'b'.repeat(64);
+
+jest.setTimeout(20_000);
+
+let pool: Pool;
+let ledger: SubmissionLedger;
+
+beforeAll(async () => {
+  pool = await openServiceStore({
+    url: postgresUrl,
+    service: 'intake',
+    namespace,
+    migrations: submissionLedgerMigrations,
+  });
+  ledger = new SubmissionLedger(pool);
+});
+
+afterAll(async () => {
+  await pool?.query(`DROP SCHEMA IF EXISTS ${storeSchemaName('intake', namespace)} CASCADE`);
+  await pool?.end();
+});
+
+describe('SubmissionLedger', () => {
+  it('accepts a proposal id once and recognises the same submission delivered again', async () => {
+    expect(await ledger.claim('p-1', 'sub-1', 'run-1', hashA)).toBe('new');
+    expect(await ledger.claim('p-1', 'sub-1', 'run-1', hashA)).toBe('redelivered');
+  });
+
+  it('calls a new submission of an accepted id a replay', async () => {
+    await ledger.claim('p-2', 'sub-2', 'run-1', hashA);
+    expect(await ledger.claim('p-2', 'sub-3', 'run-1', hashA)).toBe('replayed');
+  });
+
+  it('calls other content under the same submission and proposal ids a replay, never a redelivery', async () => {
+    await ledger.claim('p-3', 'sub-4', 'run-1', hashA);
+    expect(await ledger.claim('p-3', 'sub-4', 'run-1', hashB)).toBe('replayed');
+  });
+
+  it('lets exactly one of many racing submissions of one id be new', async () => {
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => ledger.claim('p-race', `sub-race-${index}`, 'run-1', hashA)),
+    );
+    expect(claims.filter((claim) => claim === 'new')).toHaveLength(1);
+    expect(claims.filter((claim) => claim === 'replayed')).toHaveLength(9);
+  });
+});
