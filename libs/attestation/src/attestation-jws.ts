@@ -1,6 +1,6 @@
-import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { canonicalJson } from './canonical-json';
 import { parseSignedClaims, type BoundClaims, type SignedClaims } from './attestation-claims';
+import { readCompactJws, signatureVerifies, signCompactJws } from './ed25519-compact-jws';
 import { privateKeyOf, publicKeyOf } from './key-cache';
 import type { ServiceKeyring, SigningKey } from './signing-keys';
 
@@ -15,23 +15,22 @@ export async function signAttestation(
   now: Date = new Date(),
 ): Promise<string> {
   const signed: SignedClaims = { ...claims, iat: Math.floor(now.getTime() / 1000) };
-  return new CompactSign(new TextEncoder().encode(canonicalJson(signed)))
-    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: attestationJwsType })
-    .sign(await privateKeyOf(key));
+  const header = { alg: 'EdDSA', kid: key.kid, typ: attestationJwsType } as const;
+  return signCompactJws(header, canonicalJson(signed), privateKeyOf(key));
 }
 
 export async function verifyAttestation(
   jws: string,
   keyring: ServiceKeyring,
 ): Promise<AttestationVerification> {
-  const header = readHeader(jws);
-  if (!header.ok) return header;
-  const { kid } = header;
+  const read = readCompactJws(jws, attestationJwsType);
+  if (!read.ok) return { ok: false, reason: `the attestation is not usable: ${read.reason}` };
+  const { kid } = read.header;
   const trusted = Object.prototype.hasOwnProperty.call(keyring, kid) ? keyring[kid] : undefined;
   if (trusted === undefined)
     return { ok: false, reason: `attestation key ${kid} is not in the service keyring` };
 
-  const payload = await verifiedPayload(jws, trusted.jwk);
+  const payload = verifiedPayload(read, trusted.jwk);
   if (payload === undefined)
     return { ok: false, reason: `attestation signature does not verify with key ${kid}` };
   const parsed = parseSignedClaims(payload);
@@ -46,26 +45,14 @@ export async function verifyAttestation(
   return parsed;
 }
 
-function readHeader(jws: string): { ok: true; kid: string } | { ok: false; reason: string } {
-  let header: ReturnType<typeof decodeProtectedHeader>;
+function verifiedPayload(
+  read: Extract<ReturnType<typeof readCompactJws>, { ok: true }>,
+  jwk: ServiceKeyring[string]['jwk'],
+): unknown {
   try {
-    header = decodeProtectedHeader(jws);
+    return signatureVerifies(read, publicKeyOf(jwk)) ? (JSON.parse(read.payload) as unknown) : undefined;
   } catch {
-    return { ok: false, reason: 'attestation is not a decodable compact JWS' };
-  }
-  if (header.alg !== 'EdDSA')
-    return { ok: false, reason: `attestation is signed with ${String(header.alg)}, not EdDSA` };
-  if (header.typ !== attestationJwsType) return { ok: false, reason: 'JWS is not an Airlock attestation' };
-  if (typeof header.kid !== 'string' || header.kid === '')
-    return { ok: false, reason: 'attestation has no key id' };
-  return { ok: true, kid: header.kid };
-}
-
-async function verifiedPayload(jws: string, jwk: ServiceKeyring[string]['jwk']): Promise<unknown> {
-  try {
-    const { payload } = await compactVerify(jws, await publicKeyOf(jwk), { algorithms: ['EdDSA'] });
-    return JSON.parse(new TextDecoder().decode(payload)) as unknown;
-  } catch {
+    // A keyring entry that is not a usable key verifies nothing.
     return undefined;
   }
 }

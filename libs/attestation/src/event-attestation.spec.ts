@@ -120,3 +120,21 @@ describe('event attestations', () => {
     });
   });
 });
+
+describe('attestations are standard compact JWS', () => {
+  it('verify with a general JOSE library, as a downstream system in another language would', async () => {
+    const { compactVerify, importJWK } = await import('jose');
+    const { keys, keyring } = await generateGateKeys();
+    const attested = await attestEvent(keys.executor, 'executor', outcome);
+    const publicJwk = keyring[keys.executor.kid]?.jwk as Parameters<typeof importJWK>[0];
+    const { payload, protectedHeader } = await compactVerify(
+      attested.attestation,
+      await importJWK(publicJwk, 'EdDSA'),
+    );
+    expect(protectedHeader).toMatchObject({ alg: 'EdDSA', kid: keys.executor.kid, typ: 'airlock-event+jws' });
+    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({
+      gate: 'executor',
+      event_hash: eventHash(outcome),
+    });
+  });
+});

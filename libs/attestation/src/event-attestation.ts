@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { gateNames, type GateName } from '@airlock/contracts';
 import { canonicalJson } from './canonical-json';
+import { readCompactJws, signatureVerifies, signCompactJws, type ReadJws } from './ed25519-compact-jws';
 import { privateKeyOf, publicKeyOf } from './key-cache';
 import type { ServiceKeyring, SigningKey } from './signing-keys';
 
@@ -39,10 +39,8 @@ export async function attestEvent<E extends AttestableEvent>(
   now: Date = new Date(),
 ): Promise<E & { attestation: string }> {
   const claims: EventClaims = { gate, event_hash: eventHash(event), iat: Math.floor(now.getTime() / 1000) };
-  const attestation = await new CompactSign(new TextEncoder().encode(canonicalJson(claims)))
-    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: eventAttestationJwsType })
-    .sign(await privateKeyOf(key));
-  return { ...event, attestation };
+  const header = { alg: 'EdDSA', kid: key.kid, typ: eventAttestationJwsType } as const;
+  return { ...event, attestation: signCompactJws(header, canonicalJson(claims), privateKeyOf(key)) };
 }
 
 /**
@@ -64,11 +62,12 @@ export async function verifyEventAttestation(
     code: 'invalid_attestation',
     reason,
   });
-  const kid = kidOf(jws);
-  if (kid === undefined) return refuse('the attestation is not an Airlock event attestation');
+  const read = readCompactJws(jws, eventAttestationJwsType);
+  if (!read.ok) return refuse(`the attestation is not an Airlock event attestation: ${read.reason}`);
+  const { kid } = read.header;
   const trusted = Object.prototype.hasOwnProperty.call(keyring, kid) ? keyring[kid] : undefined;
   if (trusted === undefined) return refuse(`attestation key ${kid} is not a published Airlock key`);
-  const claims = await verifiedClaims(jws, trusted.jwk);
+  const claims = verifiedClaims(read, trusted.jwk);
   if (claims === undefined) return refuse(`the attestation does not verify with key ${kid}`);
   // Each key speaks for one gate only: a compromised policy key must not vouch for executed actions.
   if (claims.gate !== trusted.gate) {
@@ -87,23 +86,14 @@ export async function verifyEventAttestation(
   return { ok: true, gate: claims.gate };
 }
 
-function kidOf(jws: string): string | undefined {
-  try {
-    const header = decodeProtectedHeader(jws);
-    const valid = header.alg === 'EdDSA' && header.typ === eventAttestationJwsType;
-    return valid && typeof header.kid === 'string' && header.kid !== '' ? header.kid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function verifiedClaims(
-  jws: string,
+function verifiedClaims(
+  read: Extract<ReadJws, { ok: true }>,
   jwk: ServiceKeyring[string]['jwk'],
-): Promise<EventClaims | undefined> {
+): EventClaims | undefined {
   try {
-    const { payload } = await compactVerify(jws, await publicKeyOf(jwk), { algorithms: ['EdDSA'] });
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as Partial<EventClaims>;
+    // A keyring entry that is not a usable key verifies nothing, so its throw is a no.
+    if (!signatureVerifies(read, publicKeyOf(jwk))) return undefined;
+    const claims = JSON.parse(read.payload) as Partial<EventClaims>;
     const wellFormed =
       typeof claims === 'object' &&
       claims !== null &&
