@@ -27,6 +27,8 @@ export interface StepOptions {
   settleAudit: boolean;
   /** Read the processes' CPU over the step (from its start until it has settled). */
   measureCpu: boolean;
+  /** The run of the index-th proposal; by default each proposal has a run of its own. */
+  runOf?: (index: number) => string;
 }
 
 /**
@@ -63,7 +65,7 @@ export class AirlockLoad {
     const queriesBefore = this.audit.queries;
     const startedAt = performance.now();
     const load = await runOpenLoop(rate, durationMs, async (index) => {
-      const runId = `bench-${label}-${tag}-${index}`;
+      const runId = options.runOf?.(index) ?? `bench-${label}-${tag}-${index}`;
       const proposal = this.agent.proposal(runId, 'tickets.create', {
         title: `Bench ticket ${index}`,
         priority: 'normal',

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { AirlockStack, serviceNames } from '@airlock/testing';
+import { AirlockStack, serviceNames, type StackOptions } from '@airlock/testing';
 import { AirlockLoad, cpuPerProposal, type AirlockStep, type CpuPerProposal } from './airlock-load';
 import { AuditLagProbe } from './audit-lag';
 import type { BenchPlan } from './bench-plan';
@@ -82,10 +82,18 @@ export async function measureAirlock(
   };
 }
 
-/** The stack plus the bench's readers of it: outcome times, per-hop record times, audit lag, CPU. */
-async function startInstrumentedStack(pidFiles: InfraPidFiles, cleanups: (() => Promise<void>)[]) {
+/**
+ * The stack plus the bench's readers of it: outcome times, per-hop record times, audit lag, CPU.
+ * `options` adds to the bench's own (e.g. two instances per gate, an edited bundle); a service's
+ * CPU group holds all of its instances.
+ */
+export async function startInstrumentedStack(
+  pidFiles: InfraPidFiles,
+  cleanups: (() => Promise<void>)[],
+  options: Omit<StackOptions, 'namespacePrefix' | 'env'> = {},
+) {
   progress('Airlock: starting a stack (six services as processes, stand-in API, own namespace)');
-  const stack = await AirlockStack.start({ namespacePrefix: 'bench', env: productionEnv });
+  const stack = await AirlockStack.start({ ...options, namespacePrefix: 'bench', env: productionEnv });
   cleanups.push(() => stopStack(stack, measured.has(stack)));
   // The harness's watcher keeps and parses four topics in this process; the bench has its own
   // readers and should not spend the CPU the stack competes for on a copy nobody reads.
@@ -102,7 +110,9 @@ async function startInstrumentedStack(pidFiles: InfraPidFiles, cleanups: (() => 
   });
   const groups: ProcessGroups = {
     ...Object.fromEntries(
-      serviceNames.map((name) => [name, () => pidList(stack.services[name].pid)] as const),
+      serviceNames.map(
+        (name) => [name, () => stack.instances[name].flatMap((service) => pidList(service.pid))] as const,
+      ),
     ),
     kafka: () => pidFromFile(pidFiles.kafka),
     clickhouse: () => pidFromFile(pidFiles.clickhouse),
@@ -112,8 +122,13 @@ async function startInstrumentedStack(pidFiles: InfraPidFiles, cleanups: (() => 
   return { stack, clock, audit, timeline, groups };
 }
 
+/** Marks a stack whose measurements completed: its logs are removed when it stops. */
+export function markMeasured(stack: AirlockStack): void {
+  measured.add(stack);
+}
+
 /** Idle is measured after a warm-up: a stack that never worked has cold pools and no JIT to show. */
-async function warmUpThenIdle(
+export async function warmUpThenIdle(
   load: AirlockLoad,
   audit: AuditLagProbe,
   groups: ProcessGroups,
@@ -135,8 +150,13 @@ async function warmUpThenIdle(
 }
 
 /** Steps do not wait for the audit (it may fall behind; that is measured), but the lags are read after a bounded wait. */
-async function climbAirlockLadder(load: AirlockLoad, audit: AuditLagProbe, plan: BenchPlan) {
-  const ladder = await climbLadder(plan.airlockLadder, async (rate) => {
+export async function climbAirlockLadder(
+  load: AirlockLoad,
+  audit: AuditLagProbe,
+  plan: BenchPlan,
+  rates: readonly number[] = plan.airlockLadder,
+) {
+  const ladder = await climbLadder(rates, async (rate) => {
     progress(`Airlock: ladder ${rate}/s for ${plan.airlockLadderStepMs / 1000} s`);
     const step = await load.step(`ladder-${rate}`, rate, plan.airlockLadderStepMs, {
       settleAudit: false,
@@ -151,7 +171,7 @@ async function climbAirlockLadder(load: AirlockLoad, audit: AuditLagProbe, plan:
 }
 
 /** VmRSS per group after the load; PostgreSQL's shared buffers would make a machine-wide sum meaningless. */
-function rssOf(groups: ProcessGroups): Record<string, number> {
+export function rssOf(groups: ProcessGroups): Record<string, number> {
   const rss: Record<string, number> = {};
   for (const [group, pidsOf] of Object.entries(groups)) {
     if (group === 'postgres') continue;
@@ -188,7 +208,7 @@ function pidList(pid: number | undefined): number[] {
   return pid === undefined ? [] : [pid];
 }
 
-function describeStep(step: AirlockStep): string {
+export function describeStep(step: AirlockStep): string {
   const latency = step.latency ? `p50 ${step.latency.p50} p99 ${step.latency.p99} ms` : 'no latency';
   return `${step.sent} sent, ${step.outcomes['executed'] ?? 0} executed, ${step.lost} lost; ${latency}`;
 }

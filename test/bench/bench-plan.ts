@@ -22,6 +22,17 @@ export interface BenchPlan {
   auditSamplesPerStep: number;
   /** How long to wait for a step's sampled runs to be complete in ClickHouse before moving on. */
   auditSettleMs: number;
+  /** Scale-out: the allow-path ladder again on a stack with two instances of every gate (docs/bench.md). */
+  scaleOut: boolean;
+  scaleOutLadder: number[];
+  /** Growth: latency and CPU at a low fixed rate with more runs in flight and bigger bundles. */
+  growth: boolean;
+  growthRate: number;
+  growthStepMs: number;
+  /** Runs the gates already hold state for before each growth step. */
+  growthRunsInFlight: number[];
+  /** Cedar policies in the bundle for each growth step (the example's own plus generated ones). */
+  growthPolicies: number[];
 }
 
 const full: BenchPlan = {
@@ -43,6 +54,13 @@ const full: BenchPlan = {
   airlockLossTimeoutMs: 30000,
   auditSamplesPerStep: 60,
   auditSettleMs: 60000,
+  scaleOut: true,
+  scaleOutLadder: [20, 40, 80, 160, 320],
+  growth: true,
+  growthRate: 10,
+  growthStepMs: 30000,
+  growthRunsInFlight: [10, 1000, 100000],
+  growthPolicies: [10, 1000],
 };
 
 const quick: BenchPlan = {
@@ -62,8 +80,19 @@ const quick: BenchPlan = {
   airlockLossTimeoutMs: 15000,
   auditSamplesPerStep: 30,
   auditSettleMs: 20000,
+  // Opt-in in quick mode (--scale-out, --growth), so that --quick alone stays under five minutes.
+  scaleOut: false,
+  scaleOutLadder: [20, 40, 80, 160],
+  growth: false,
+  growthStepMs: 10000,
 };
 
+/** `--quick` for the short plan; `--scale-out` and `--growth` add those parts to it (the full run has both). */
 export function benchPlan(argv: readonly string[]): BenchPlan {
-  return argv.includes('--quick') ? quick : full;
+  if (!argv.includes('--quick')) return full;
+  return {
+    ...quick,
+    scaleOut: argv.includes('--scale-out'),
+    growth: argv.includes('--growth'),
+  };
 }

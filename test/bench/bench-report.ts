@@ -7,9 +7,12 @@ import type { AuditLagSummary } from './audit-lag';
 import type { BenchPlan } from './bench-plan';
 import type { CedarThroughput } from './cedar-throughput';
 import type { GoalCheck, IdleShare } from './goal-checks';
+import { renderGrowth, type GrowthResults } from './growth';
 import { hopNames } from './hop-timeline';
 import type { ChainBaseline, HopBaseline } from './kafka-baselines';
 import { airlockHome, type MachineInfo } from './machine-info';
+import { fmt, table } from './report-table';
+import { renderScaleOut, type ScaleOutResults } from './scale-out';
 import type { LadderResult, StepVerdict } from './sustained-rate';
 
 export interface BenchResults {
@@ -22,6 +25,9 @@ export interface BenchResults {
   hop: HopBaseline;
   chain: ChainBaseline;
   airlock: AirlockResults;
+  /** Present when the run measured it (full run, or --scale-out / --growth). */
+  scaleOut?: ScaleOutResults;
+  growth?: GrowthResults;
   idle: IdleShare;
   goals: GoalCheck[];
   /** The constants of the sustained-rate rule, so a JSON file says which rule judged it. */
@@ -60,6 +66,8 @@ export function renderReport(r: BenchResults): string {
         g.met === undefined ? (g.goal === '—' ? '' : 'n/a') : g.met ? 'yes' : 'NO',
       ]),
     ),
+    ...(r.scaleOut ? ['', ...renderScaleOut(r.scaleOut, r.plan.mediumRate)] : []),
+    ...(r.growth ? ['', ...renderGrowth(r.growth)] : []),
   ].join('\n');
 }
 
@@ -202,24 +210,4 @@ function hopTable(steps: AirlockStep[]): string {
       }),
     ]),
   );
-}
-
-function fmt(value: number | undefined): string {
-  return value === undefined ? '—' : value.toFixed(1);
-}
-
-/** Columns padded to their widest cell; the first column left-aligned, the others right-aligned. */
-function table(headers: string[], rows: string[][]): string {
-  const all = [headers, ...rows];
-  const widths = headers.map((_, column) => Math.max(...all.map((row) => [...(row[column] ?? '')].length)));
-  const line = (row: string[]) =>
-    '  ' +
-    row
-      .map((cell, column) => {
-        const pad = ' '.repeat((widths[column] ?? 0) - [...cell].length);
-        return column === 0 || column === row.length - 1 ? cell + pad : pad + cell;
-      })
-      .join('  ')
-      .trimEnd();
-  return all.map(line).join('\n');
 }

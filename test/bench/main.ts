@@ -9,9 +9,11 @@ import { benchPlan } from './bench-plan';
 import { renderReport, writeResults } from './bench-report';
 import { measureCedar } from './cedar-throughput';
 import { goalChecks, idleShare } from './goal-checks';
+import { measureGrowth } from './growth';
 import { measureChain, measureHop } from './kafka-baselines';
 import { describeMachine, infraPidFiles } from './machine-info';
 import { elapsedSeconds, progress } from './progress';
+import { measureScaleOut } from './scale-out';
 import { growthFactor, growthSlackMs, minOfferedShare } from './sustained-rate';
 
 /** What must be undone whatever happens (relays, topics, the stack), last registered first. */
@@ -29,7 +31,9 @@ async function runCleanups(): Promise<void> {
 async function main(): Promise<void> {
   const plan = benchPlan(process.argv.slice(2));
   const timestamp = new Date().toISOString();
-  progress(`mode ${plan.mode}; the full run takes up to ~20 minutes, --quick under five`);
+  progress(
+    `mode ${plan.mode}; the full run takes up to ~30 minutes, --quick under five (+ ~2 with --scale-out, ~3 with --growth)`,
+  );
   ensureLocalInfra();
   // The stack runs the services from dist/; the build is incremental, so this costs seconds when nothing changed.
   buildServices();
@@ -41,6 +45,13 @@ async function main(): Promise<void> {
   const airlock = await measureAirlock(plan, infraPidFiles, cleanups);
   progress('stopping the stack, deleting its namespace and topics');
   await runCleanups();
+  // Opt-in in quick mode (--scale-out, --growth); each starts stacks of its own and stops them.
+  const scaleOut = plan.scaleOut ? await measureScaleOut(plan, infraPidFiles, cleanups, airlock) : undefined;
+  if (scaleOut) {
+    progress('scale-out: stopping the stack, deleting its namespace and topics');
+    await runCleanups();
+  }
+  const growth = plan.growth ? await measureGrowth(plan, infraPidFiles, cleanups, runCleanups) : undefined;
   const idle = idleShare(airlock, machine.cores);
   const results = {
     timestamp,
@@ -52,6 +63,8 @@ async function main(): Promise<void> {
     hop,
     chain,
     airlock,
+    ...(scaleOut === undefined ? {} : { scaleOut }),
+    ...(growth === undefined ? {} : { growth }),
     idle,
     goals: goalChecks(hop, chain, airlock, idle),
     rules: { growthFactor, growthSlackMs, minOfferedShare },

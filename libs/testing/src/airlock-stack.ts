@@ -22,10 +22,19 @@ export interface StackOptions {
    * of the short timeouts tests want.
    */
   env?: Record<string, string>;
+  /**
+   * Processes per gate (intake, policy, approval, budget, executor), default 1. Extra instances get
+   * the same environment but their own health port (and approval its own HTTP port), and join the
+   * same consumer group, so they split the topics' partitions. The audit always runs once.
+   */
+  instances?: number;
 }
 
 export const serviceNames = ['intake', 'policy', 'approval', 'budget', 'executor', 'audit'] as const;
 export type ServiceName = (typeof serviceNames)[number];
+
+/** The services `instances` scales; the audit stays one process (see StackOptions.instances). */
+const scalableServices: readonly ServiceName[] = ['intake', 'policy', 'approval', 'budget', 'executor'];
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -47,6 +56,15 @@ export class AirlockStack {
   readonly clickhouse: ClickHouseHttp;
   approvalUrl = '';
   readonly healthUrls = {} as Record<ServiceName, string>;
+  /**
+   * Every process of each service, the first being `services[name]`; more than one per gate when
+   * the stack was started with `instances` > 1.
+   */
+  readonly instances = {} as Record<ServiceName, ServiceProcess[]>;
+  /** Health URLs of every process, in the order of `instances`. */
+  readonly instanceHealthUrls = {} as Record<ServiceName, string[]>;
+  /** HTTP base URLs of every approval process (the first is `approvalUrl`). */
+  readonly approvalUrls: string[] = [];
   private producer: Producer | undefined;
 
   private constructor(
@@ -75,7 +93,7 @@ export class AirlockStack {
       secretsDir: join(dir, 'secrets'),
     });
     const stack = new AirlockStack(namespace, dir, paths);
-    await stack.boot(options.env ?? {});
+    await stack.boot(options.env ?? {}, Math.max(1, Math.floor(options.instances ?? 1)));
     return stack;
   }
 
@@ -83,7 +101,7 @@ export class AirlockStack {
     return `airlock_${this.namespace}`;
   }
 
-  private async boot(extraEnv: Record<string, string>): Promise<void> {
+  private async boot(extraEnv: Record<string, string>, instances: number): Promise<void> {
     const baseUrl = await this.standIn.start();
     writeFileSync(
       this.paths.destinationsFile,
@@ -111,8 +129,34 @@ export class AirlockStack {
       this.healthUrls[name] = `http://127.0.0.1:${healthPort}/healthz`;
       const serviceEnv = { ...env, AIRLOCK_HEALTH_PORT: String(healthPort) };
       this.services[name] = new ServiceProcess(name, serviceEnv, join(this.dir, 'logs', `${name}.log`));
+      this.instances[name] = [this.services[name]];
+      this.instanceHealthUrls[name] = [this.healthUrls[name]];
     }
+    this.approvalUrls.push(this.approvalUrl);
     await Promise.all(serviceNames.map((name) => this.services[name].start()));
+    // Extra instances start after the first has run its migrations, so no two processes race on
+    // CREATE TABLE IF NOT EXISTS (which PostgreSQL does not make safe under concurrency).
+    const extras: ServiceProcess[] = [];
+    for (let index = 1; index < instances; index += 1) {
+      for (const name of scalableServices) {
+        const healthPort = await freePort();
+        const serviceEnv: Record<string, string> = { ...env, AIRLOCK_HEALTH_PORT: String(healthPort) };
+        if (name === 'approval') {
+          const port = await freePort();
+          serviceEnv['AIRLOCK_APPROVAL_PORT'] = String(port);
+          this.approvalUrls.push(`http://127.0.0.1:${port}`);
+        }
+        const instance = new ServiceProcess(
+          name,
+          serviceEnv,
+          join(this.dir, 'logs', `${name}-${index + 1}.log`),
+        );
+        this.instances[name].push(instance);
+        this.instanceHealthUrls[name].push(`http://127.0.0.1:${healthPort}/healthz`);
+        extras.push(instance);
+      }
+    }
+    await Promise.all(extras.map((instance) => instance.start()));
     this.producer = this.kafka.producer();
     await this.producer.connect();
     await this.watcher.start();
@@ -133,7 +177,11 @@ export class AirlockStack {
   async stop(): Promise<void> {
     await this.watcher.stop();
     await this.producer?.disconnect();
-    await Promise.all(serviceNames.map((name) => this.services[name]?.stop()));
+    await Promise.all(
+      serviceNames.flatMap((name) =>
+        (this.instances[name] ?? [this.services[name]]).map((service) => service?.stop()),
+      ),
+    );
     await this.standIn.stop();
     await this.dropStores();
   }
