@@ -1,1 +1,2 @@
 export * from './service-store';
+export * from './test-store-schema';

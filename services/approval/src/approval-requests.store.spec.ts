@@ -1,11 +1,9 @@
-import { Pool } from 'pg';
 import type { ApproverRegistry, PolicyDecision } from '@airlock/contracts';
-import { openServiceStore, storeSchemaName } from '@airlock/postgres';
+import { TestStoreSchema } from '@airlock/postgres';
 import { ApprovalRequestsStore, approvalRequestsMigrations } from './approval-requests.store';
 
 // A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
-const postgresUrl = process.env['AIRLOCK_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/airlock';
-const namespace = `approval_store_test_${process.pid}_${Date.now()}`;
+const schema = new TestStoreSchema('approval', approvalRequestsMigrations);
 const registry: ApproverRegistry = {
   approval_timeout_seconds: 60,
   max_pending_per_agent: 3,
@@ -15,7 +13,6 @@ const registry: ApproverRegistry = {
 
 jest.setTimeout(20_000);
 
-let pool: Pool;
 let store: ApprovalRequestsStore;
 
 function decisionFor(proposalId: string, runId: string, agentId = 'agent-1'): PolicyDecision {
@@ -42,19 +39,10 @@ const open = (proposalId: string, runId: string, agentId?: string) =>
   store.open(decisionFor(proposalId, runId, agentId), {}, new Date(), registry);
 
 beforeAll(async () => {
-  pool = await openServiceStore({
-    url: postgresUrl,
-    service: 'approval',
-    namespace,
-    migrations: approvalRequestsMigrations,
-  });
-  store = new ApprovalRequestsStore(pool);
+  store = new ApprovalRequestsStore(await schema.open());
 });
 
-afterAll(async () => {
-  await pool?.query(`DROP SCHEMA IF EXISTS ${storeSchemaName('approval', namespace)} CASCADE`);
-  await pool?.end();
-});
+afterAll(() => schema.drop());
 
 describe('ApprovalRequestsStore', () => {
   it('opens a request once; a redelivered decision finds it open', async () => {

@@ -1,34 +1,20 @@
-import { Pool } from 'pg';
-import { openServiceStore, storeSchemaName } from '@airlock/postgres';
+import { TestStoreSchema } from '@airlock/postgres';
 import { ReservationStore, reservationStoreMigrations } from './reservation-store';
 
 // A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
-const postgresUrl = process.env['AIRLOCK_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/airlock';
-const namespace = `reservation_store_test_${process.pid}_${Date.now()}`;
+const schema = new TestStoreSchema('budget', reservationStoreMigrations);
 const limits = { max_tool_calls: 5, max_spend_usd: 1 };
 
 jest.setTimeout(30_000);
 
 /** Two stores on two pools: two budget instances sharing one database. */
-let pools: Pool[] = [];
 let stores: ReservationStore[] = [];
 
 beforeAll(async () => {
-  const open = () =>
-    openServiceStore({
-      url: postgresUrl,
-      service: 'budget',
-      namespace,
-      migrations: reservationStoreMigrations,
-    });
-  pools = [await open(), await open()];
-  stores = pools.map((pool) => new ReservationStore(pool));
+  stores = [new ReservationStore(await schema.open()), new ReservationStore(await schema.open())];
 });
 
-afterAll(async () => {
-  await pools[0]?.query(`DROP SCHEMA IF EXISTS ${storeSchemaName('budget', namespace)} CASCADE`);
-  await Promise.all(pools.map((pool) => pool.end()));
-});
+afterAll(() => schema.drop());
 
 describe('ReservationStore', () => {
   it('grants exactly the cap when two instances race for one run', async () => {

@@ -1,32 +1,20 @@
-import { Pool } from 'pg';
-import { openServiceStore, storeSchemaName } from '@airlock/postgres';
+import { TestStoreSchema } from '@airlock/postgres';
 import { SubmissionLedger, submissionLedgerMigrations } from './submission-ledger';
 
 // A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
-const postgresUrl = process.env['AIRLOCK_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/airlock';
-const namespace = `submission_ledger_test_${process.pid}_${Date.now()}`;
+const schema = new TestStoreSchema('intake', submissionLedgerMigrations);
 const hashA = 'a'.repeat(64);
 const hashB = 'b'.repeat(64);
 
 jest.setTimeout(20_000);
 
-let pool: Pool;
 let ledger: SubmissionLedger;
 
 beforeAll(async () => {
-  pool = await openServiceStore({
-    url: postgresUrl,
-    service: 'intake',
-    namespace,
-    migrations: submissionLedgerMigrations,
-  });
-  ledger = new SubmissionLedger(pool);
+  ledger = new SubmissionLedger(await schema.open());
 });
 
-afterAll(async () => {
-  await pool?.query(`DROP SCHEMA IF EXISTS ${storeSchemaName('intake', namespace)} CASCADE`);
-  await pool?.end();
-});
+afterAll(() => schema.drop());
 
 describe('SubmissionLedger', () => {
   it('accepts a proposal id once and recognises the same submission delivered again', async () => {
