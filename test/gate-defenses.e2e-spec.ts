@@ -35,8 +35,8 @@ describe('gate defenses', () => {
 
   it('refuses the call past the run cap, and the cap still holds after the budget service restarts', async () => {
     // The example bundle allows 3 tool calls per run.
-    for (const title of ['one', 'two'])
-      expect(await outcomeOf(ticket('run-budget', title))).toMatchObject({ outcome: 'executed' });
+    const before = [ticket('run-budget', 'one'), ticket('run-budget', 'two')];
+    for (const proposal of before) expect(await outcomeOf(proposal)).toMatchObject({ outcome: 'executed' });
 
     await airlock.stack.services.budget.restart();
 
@@ -50,6 +50,11 @@ describe('gate defenses', () => {
     expect(
       airlock.stack.standIn.requests.filter((r) => r.headers['x-airlock-run-id'] === 'run-budget'),
     ).toHaveLength(3);
+    // A graceful stop commits what was finished: the restarted budget does not handle them again.
+    const handledAgain = airlock.stack.services.budget.lines.filter((line) =>
+      before.some((proposal) => line['proposal_id'] === proposal.proposal_id),
+    );
+    expect(handledAgain).toEqual([]);
   });
 
   it('waits, reports itself unhealthy and retries while PostgreSQL does not answer, then skips nothing', async () => {

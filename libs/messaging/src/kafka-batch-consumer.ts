@@ -28,6 +28,8 @@ export class KafkaBatchConsumer {
   private readonly consumer: Consumer;
   private readonly topicByName: Map<string, TopicKey>;
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  /** Per partition, the next offset to read: what was finished, for the commit on a graceful stop. */
+  private readonly finished = new Map<string, { topic: string; partition: number; offset: string }>();
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -41,7 +43,9 @@ export class KafkaBatchConsumer {
       allowAutoTopicCreation: false,
     });
     this.topicByName = new Map(topicKeys.map((key) => [topicName(key), key]));
-    const { CRASH, STOP } = this.consumer.events;
+    const { CRASH, STOP, GROUP_JOIN } = this.consumer.events;
+    // After a rebalance another member may own a partition and have committed past us.
+    this.consumer.on(GROUP_JOIN, () => this.finished.clear());
     this.consumer.on(CRASH, (event) => {
       this.health.markConsuming(event.payload.restart);
       this.logger.event('error', 'Kafka consumer crashed', {
@@ -70,9 +74,18 @@ export class KafkaBatchConsumer {
     this.health.markConsuming(true);
   }
 
+  /**
+   * Commits what was finished, then leaves the group: a graceful stop (a deploy, a restart)
+   * redelivers only a batch still in flight, not the last second of work.
+   */
   async stop(): Promise<void> {
     for (const timer of this.resumeTimers) clearTimeout(timer);
     this.resumeTimers.clear();
+    await this.consumer.commitOffsets([...this.finished.values()]).catch((error: unknown) =>
+      this.logger.event('warn', 'could not commit finished offsets on stop; they will be redelivered', {
+        error: (error as Error).message ?? String(error),
+      }),
+    );
     await this.consumer.disconnect();
     this.health.markConsuming(false);
   }
@@ -85,16 +98,26 @@ export class KafkaBatchConsumer {
     const partition = `${batch.topic}/${batch.partition}`;
     try {
       await this.handler.handleBatch(topic, messages);
-      payload.resolveOffset(batch.lastOffset());
+      this.resolve(payload, batch.lastOffset());
       await payload.commitOffsetsIfNecessary();
       if (this.health.recordSuccess(partition)) {
         this.logger.event('info', 'partition consuming again', { partition });
       }
     } catch (error) {
       const handled = error instanceof BatchInterruptedError ? error.handled : 0;
-      if (handled > 0) payload.resolveOffset(messages[handled - 1].offset);
+      if (handled > 0) this.resolve(payload, messages[handled - 1].offset);
       this.retryLater(payload, partition, messages[handled], error);
     }
+  }
+
+  private resolve(payload: EachBatchPayload, offset: string): void {
+    payload.resolveOffset(offset);
+    const { topic, partition } = payload.batch;
+    this.finished.set(`${topic}/${partition}`, {
+      topic,
+      partition,
+      offset: (BigInt(offset) + 1n).toString(),
+    });
   }
 
   /** Pauses the partition at the first unfinished message and resumes it after a backoff. */
