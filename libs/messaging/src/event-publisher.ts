@@ -48,7 +48,7 @@ export class EventPublisher {
   private readonly producer: Producer;
 
   constructor(
-    connection: KafkaConnection,
+    private readonly connection: KafkaConnection,
     private readonly identity: PublisherIdentity,
   ) {
     this.producer = new Kafka(
@@ -78,7 +78,7 @@ export class EventPublisher {
     for (const { topic, envelope, traceHeaders } of emissions) {
       checkContract(topic, envelope);
       prepared.push({
-        topic: topicName(topic),
+        topic: topicName(topic, this.connection.namespace),
         key: envelope.runid,
         value: JSON.stringify(await this.attest(envelope)),
         headers: { ...traceHeaders, 'ce-type': envelope.type },

@@ -62,7 +62,7 @@ describe('GatePipeline', () => {
 
   function pipeline(handle: (data: ProposalOutcome) => Promise<void>) {
     const publisher = new RecordingPublisher(
-      { brokers: ['127.0.0.1:1'], service: 'budget' },
+      { brokers: ['127.0.0.1:1'], service: 'budget', namespace: '' },
       { gate: 'budget', signingKey: budgetKey },
     );
     const gate = new GatePipeline({

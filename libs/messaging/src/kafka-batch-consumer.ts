@@ -37,12 +37,12 @@ export class KafkaBatchConsumer {
     private readonly logger: ConsumerLogger,
   ) {
     this.consumer = new Kafka(kafkaClientConfig(connection)).consumer({
-      groupId: consumerGroupId(connection.service),
+      groupId: consumerGroupId(connection.service, connection.namespace),
       sessionTimeout: 10000,
       heartbeatInterval: 1000,
       allowAutoTopicCreation: false,
     });
-    this.topicByName = new Map(topicKeys.map((key) => [topicName(key), key]));
+    this.topicByName = new Map(topicKeys.map((key) => [topicName(key, connection.namespace), key]));
     const { CRASH, STOP, GROUP_JOIN } = this.consumer.events;
     // After a rebalance another member may own a partition and have committed past us.
     this.consumer.on(GROUP_JOIN, () => this.finished.clear());
@@ -59,7 +59,7 @@ export class KafkaBatchConsumer {
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({
-      topics: this.handler.topics.map((key) => topicName(key)),
+      topics: this.handler.topics.map((key) => topicName(key, this.connection.namespace)),
       fromBeginning: true,
     });
     await this.consumer.run({

@@ -4,6 +4,8 @@ import './kafkajs-idle-timer-fix';
 export interface KafkaConnection {
   brokers: string[];
   service: string;
+  /** Prefix of topics and consumer groups (see namespaced-names.ts); '' for none. */
+  namespace: string;
 }
 
 export function kafkaClientConfig({ brokers, service }: KafkaConnection): KafkaConfig {

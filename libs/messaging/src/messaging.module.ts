@@ -30,6 +30,7 @@ export interface GateRoutes {
 export interface GateMessagingOptions {
   gate: GateName;
   brokers: string[];
+  namespace: string;
   signingKey: SigningKey;
 }
 
@@ -47,7 +48,7 @@ export interface GatePipelineProviderOptions {
 export class MessagingModule {
   static forGate(options: GateMessagingOptions): DynamicModule {
     const publisher = new EventPublisher(
-      { service: options.gate, brokers: options.brokers },
+      { service: options.gate, brokers: options.brokers, namespace: options.namespace },
       { gate: options.gate, signingKey: options.signingKey },
     );
     return {

@@ -1,6 +1,6 @@
 import { Kafka } from 'kafkajs';
 import { topicKeys } from '@airlock/contracts';
-import { kafkaClientConfig } from './kafka-connection';
+import { kafkaClientConfig, type KafkaConnection } from './kafka-connection';
 import { topicName } from './namespaced-names';
 
 /** How topics a service creates are laid out (AIRLOCK_TOPIC_PARTITIONS, AIRLOCK_TOPIC_REPLICATION). */
@@ -13,12 +13,16 @@ export interface TopicLayout {
  * Creates every Airlock topic that does not exist yet. Each service runs this at start-up, so no
  * topic is ever made by hand and auto-creation can stay off on the broker.
  */
-export async function ensureTopics(brokers: string[], service: string, layout: TopicLayout): Promise<void> {
-  const admin = new Kafka(kafkaClientConfig({ brokers, service: `${service}-admin` })).admin();
+export async function ensureTopics(connection: KafkaConnection, layout: TopicLayout): Promise<void> {
+  const admin = new Kafka(
+    kafkaClientConfig({ ...connection, service: `${connection.service}-admin` }),
+  ).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = topicKeys.map((key) => topicName(key)).filter((name) => !existing.has(name));
+    const missing = topicKeys
+      .map((key) => topicName(key, connection.namespace))
+      .filter((name) => !existing.has(name));
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,

@@ -1,10 +1,6 @@
 import type { Pool } from 'pg';
 import { openServiceStore, storeSchemaName } from './service-store';
 
-/** Where store tests find PostgreSQL: the local one that `npm test` requires. */
-export const testPostgresUrl =
-  process.env['AIRLOCK_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/airlock';
-
 let opened = 0;
 
 /**
@@ -18,9 +14,8 @@ export class TestStoreSchema {
   constructor(
     readonly service: string,
     private readonly migrations: readonly string[],
-    /** The local PostgreSQL that `npm test` requires, unless the environment names another. */
-    private readonly url = process.env['AIRLOCK_POSTGRES_URL'] ??
-      'postgres://postgres@127.0.0.1:5432/airlock',
+    /** The PostgreSQL to use: LocalInfraConfig's, in the store tests of services. */
+    private readonly url: string,
   ) {}
 
   get schema(): string {

@@ -31,6 +31,8 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
  * span and a ClickHouse row join on the same keys. Handlers add run_id / proposal_id / agent_id.
  */
 export class JsonLogger implements LoggerService {
+  private debugEnabled = false;
+
   constructor(
     private readonly service: string,
     private readonly write: (line: string) => void = writeCoalesced,
@@ -49,6 +51,11 @@ export class JsonLogger implements LoggerService {
     this.write(`${JSON.stringify(line)}\n`);
   }
 
+  /** From the validated configuration (AIRLOCK_LOG_LEVEL), once it is loaded. */
+  setLevel(level: 'info' | 'debug'): void {
+    this.debugEnabled = level === 'debug';
+  }
+
   log(message: unknown, context?: string): void {
     this.event('info', String(message), context ? { context } : {});
   }
@@ -62,8 +69,7 @@ export class JsonLogger implements LoggerService {
     this.event('warn', String(message), context ? { context } : {});
   }
   debug(message: unknown, context?: string): void {
-    if (process.env['AIRLOCK_LOG_LEVEL'] === 'debug')
-      this.event('debug', String(message), context ? { context } : {});
+    if (this.debugEnabled) this.event('debug', String(message), context ? { context } : {});
   }
   verbose(message: unknown, context?: string): void {
     this.debug(message, context);

@@ -4,7 +4,7 @@ import { ensureTopics, KafkaBatchConsumer, type TopicBatchHandler } from '@airlo
 import { startTelemetry, stopTelemetry } from '@airlock/telemetry';
 import { serveHealth } from './health-endpoint';
 import { flushLogLines, JsonLogger } from './json-logger';
-import { brokersOf, type BaseServiceConfig } from './service-config';
+import { brokersOf, namespaceOf, type BaseServiceConfig } from './service-config';
 
 export interface ServiceDefinition {
   service: string;
@@ -37,19 +37,17 @@ async function createApp(definition: ServiceDefinition): Promise<INestApplicatio
  */
 export async function runService(definition: ServiceDefinition): Promise<void> {
   const { config } = definition;
+  definition.logger.setLevel(config.AIRLOCK_LOG_LEVEL);
   const brokers = brokersOf(config);
   const healthPort = config.AIRLOCK_HEALTH_PORT;
   startTelemetry(`airlock-${definition.service}`);
-  await ensureTopics(brokers, definition.service, {
+  const connection = { brokers, service: definition.service, namespace: namespaceOf(config) };
+  await ensureTopics(connection, {
     partitions: config.AIRLOCK_TOPIC_PARTITIONS,
     replicationFactor: config.AIRLOCK_TOPIC_REPLICATION,
   });
   const app = await createApp(definition);
-  const consumer = new KafkaBatchConsumer(
-    { brokers, service: definition.service },
-    app.get(definition.consumer),
-    definition.logger,
-  );
+  const consumer = new KafkaBatchConsumer(connection, app.get(definition.consumer), definition.logger);
   await consumer.start();
   const health =
     healthPort === undefined ? undefined : await serveHealth(healthPort, () => consumer.health.report());

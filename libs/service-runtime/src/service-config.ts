@@ -1,5 +1,18 @@
+// class-transformer's decorators below read design metadata: whoever loads a config needs this first.
+import 'reflect-metadata';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
 
 export class ConfigError extends Error {}
 
@@ -47,6 +60,32 @@ export class BaseServiceConfig {
   @Min(1, { message: 'AIRLOCK_TOPIC_REPLICATION must be at least 1' })
   @Max(10, { message: 'AIRLOCK_TOPIC_REPLICATION must be at most 10' })
   AIRLOCK_TOPIC_REPLICATION: number = 1;
+
+  /** `debug` adds Nest's debug lines to the JSON log. */
+  @IsOptional()
+  @IsIn(['info', 'debug'], { message: 'AIRLOCK_LOG_LEVEL must be info or debug' })
+  AIRLOCK_LOG_LEVEL: 'info' | 'debug' = 'info';
+}
+
+/**
+ * Where store tests and tools find the local infrastructure that deploy/local starts: the same
+ * defaults as deploy/local/env.sh, overridden by the same variables.
+ */
+export class LocalInfraConfig {
+  @IsOptional()
+  @IsString()
+  AIRLOCK_POSTGRES_URL: string = 'postgres://postgres@127.0.0.1:5432/airlock';
+
+  @IsOptional()
+  @IsUrl(
+    { require_protocol: true, require_tld: false, protocols: ['http', 'https'] },
+    { message: 'AIRLOCK_CLICKHOUSE_URL must be the ClickHouse HTTP URL, e.g. http://127.0.0.1:18123' },
+  )
+  AIRLOCK_CLICKHOUSE_URL: string = 'http://127.0.0.1:18123';
+
+  @IsOptional()
+  @Matches(/^[a-z0-9_]{0,40}$/, { message: 'AIRLOCK_NAMESPACE may hold only a-z, 0-9 and _ (at most 40)' })
+  AIRLOCK_NAMESPACE: string = '';
 }
 
 /**
@@ -66,6 +105,11 @@ export function loadConfig<T extends object>(
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   }
   return config;
+}
+
+/** The stack's namespace: '' when AIRLOCK_NAMESPACE is unset. */
+export function namespaceOf(config: BaseServiceConfig): string {
+  return config.AIRLOCK_NAMESPACE ?? '';
 }
 
 export function brokersOf(config: BaseServiceConfig): string[] {

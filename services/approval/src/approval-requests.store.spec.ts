@@ -1,9 +1,14 @@
 import type { ApproverRegistry, PolicyDecision } from '@airlock/contracts';
 import { TestStoreSchema } from '@airlock/postgres';
+import { LocalInfraConfig, loadConfig } from '@airlock/service-runtime';
 import { ApprovalRequestsStore, approvalRequestsMigrations } from './approval-requests.store';
 
 // A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
-const schema = new TestStoreSchema('approval', approvalRequestsMigrations);
+const schema = new TestStoreSchema(
+  'approval',
+  approvalRequestsMigrations,
+  loadConfig(LocalInfraConfig).AIRLOCK_POSTGRES_URL,
+);
 const registry: ApproverRegistry = {
   approval_timeout_seconds: 60,
   max_pending_per_agent: 3,

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
-import { brokersOf, JsonLogger } from '@airlock/service-runtime';
+import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import type { ApprovalConfig } from './approval.config';
 import { ApprovalDesk } from './approval-desk';
 import { ApprovalRequestsStore } from './approval-requests.store';
@@ -31,6 +31,7 @@ export class ApprovalModule {
         MessagingModule.forGate({
           gate: 'approval',
           brokers: brokersOf(deps.config),
+          namespace: namespaceOf(deps.config),
           signingKey: deps.signingKey,
         }),
       ],

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
-import { currentNamespace, GatePipeline } from '@airlock/messaging';
+import { GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
-import { loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
 import { ApprovalConfig } from './approval.config';
 import { ApprovalModule } from './approval.module';
 import { approvalRequestsMigrations } from './approval-requests.store';
@@ -15,7 +15,7 @@ startOrExit('approval', async (logger) => {
     url: config.AIRLOCK_POSTGRES_URL,
     statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'approval',
-    namespace: currentNamespace(),
+    namespace: namespaceOf(config),
     migrations: approvalRequestsMigrations,
   });
   return runService({

@@ -9,6 +9,7 @@ import { attestEvent, type GateKeys } from '@airlock/attestation';
 import { ClickHouseHttp } from '@airlock/clickhouse';
 import { buildEnvelope, outcomeEnvelope, type ProposalOutcome } from '@airlock/contracts';
 import type { RawKafkaMessage } from '@airlock/messaging';
+import { LocalInfraConfig, loadConfig } from '@airlock/service-runtime';
 import type { ChainLink } from './audit.store';
 
 /** One key per gate and the keyring audit trusts, generated fresh for each suite. */
@@ -65,7 +66,7 @@ export function submission(runId: string, id: string) {
 
 /** A database of its own on the real local ClickHouse, dropped by `drop`. */
 export class ClickHouseTestDatabase {
-  readonly url = process.env['AIRLOCK_CLICKHOUSE_URL'] ?? 'http://127.0.0.1:18123';
+  readonly url = loadConfig(LocalInfraConfig).AIRLOCK_CLICKHOUSE_URL;
   readonly name = `airlock_unit_${randomBytes(6).toString('hex')}`;
   readonly client = new ClickHouseHttp(this.url, undefined, { timeoutMs: 10_000 });
 

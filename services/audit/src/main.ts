@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { loadBundle, readServiceKeyring, secretsLayout } from '@airlock/bundle';
 import { ClickHouseHttp } from '@airlock/clickhouse';
-import { currentNamespace } from '@airlock/messaging';
-import { loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
 import { AuditConfig } from './audit.config';
 import { AuditModule } from './audit.module';
 import { AuditRecorder } from './audit-recorder';
@@ -16,7 +15,7 @@ startOrExit('audit', async (logger) => {
   // The gates' public keys, to record per event whether its attestation verified.
   const keyring = readServiceKeyring(secretsLayout(config.AIRLOCK_SECRETS_DIR).keyringFile);
   const clickhouse = new ClickHouseHttp(config.AIRLOCK_CLICKHOUSE_URL);
-  const database = auditDatabaseName(currentNamespace());
+  const database = auditDatabaseName(namespaceOf(config));
   // An unreachable ClickHouse fails here with its URL in the message, before any event is consumed.
   const { retiredTable } = await migrateAuditDatabase(clickhouse, database);
   if (retiredTable !== undefined) {

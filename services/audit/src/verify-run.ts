@@ -1,13 +1,12 @@
 import { ClickHouseHttp } from '@airlock/clickhouse';
+import { LocalInfraConfig, loadConfig } from '@airlock/service-runtime';
 import { AuditStore } from './audit.store';
 import { auditDatabaseName } from './clickhouse-migrations';
 import { runReport } from './run-report';
 
-const defaultClickHouseUrl = 'http://127.0.0.1:18123';
-
 const usage =
   'usage: npm run verify-run -- <run_id>\n' +
-  `  AIRLOCK_CLICKHOUSE_URL  ClickHouse HTTP URL (default ${defaultClickHouseUrl})\n` +
+  `  AIRLOCK_CLICKHOUSE_URL  ClickHouse HTTP URL (default ${new LocalInfraConfig().AIRLOCK_CLICKHOUSE_URL})\n` +
   "  AIRLOCK_NAMESPACE       the stack's namespace (default '': database airlock)\n" +
   'Exits 0 when the run has events, its hash chain is intact, every gate event carried a valid\n' +
   'attestation and nothing of it was quarantined; 1 otherwise, naming each event at fault.\n';
@@ -19,13 +18,16 @@ async function verifyRun(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
     process.stderr.write(usage);
     return 2;
   }
-  const namespace = env['AIRLOCK_NAMESPACE'] ?? '';
-  // The database name goes into SQL as is, so it is held to the namespace rule the services enforce.
-  if (!/^[a-z0-9_]{0,40}$/.test(namespace)) {
-    process.stderr.write(`AIRLOCK_NAMESPACE may hold only a-z, 0-9 and _ (at most 40)\n${usage}`);
+  let config: LocalInfraConfig;
+  try {
+    // The namespace becomes part of a database name in SQL, so it is held to the services' rule.
+    config = loadConfig(LocalInfraConfig, env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${usage}`);
     return 2;
   }
-  const url = env['AIRLOCK_CLICKHOUSE_URL'] || defaultClickHouseUrl;
+  const namespace = config.AIRLOCK_NAMESPACE;
+  const url = config.AIRLOCK_CLICKHOUSE_URL;
   const store = new AuditStore(new ClickHouseHttp(url), auditDatabaseName(namespace));
   const report = runReport(runId, await store.loadRun(runId), await store.quarantinedForRun(runId));
   process.stdout.write(`${report.lines.join('\n')}\n`);

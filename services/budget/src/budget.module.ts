@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
-import { brokersOf, JsonLogger } from '@airlock/service-runtime';
+import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import type { StatefulServiceConfig } from '@airlock/service-runtime';
 import { BUDGET_SIGNING_KEY, BudgetGate } from './budget-gate';
 import { ReservationStore } from './reservation-store';
@@ -26,6 +26,7 @@ export class BudgetModule {
         MessagingModule.forGate({
           gate: 'budget',
           brokers: brokersOf(deps.config),
+          namespace: namespaceOf(deps.config),
           signingKey: deps.signingKey,
         }),
       ],

@@ -1,8 +1,14 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
-import { currentNamespace, GatePipeline } from '@airlock/messaging';
+import { GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
-import { loadConfig, runService, startOrExit, StatefulServiceConfig } from '@airlock/service-runtime';
+import {
+  loadConfig,
+  runService,
+  startOrExit,
+  StatefulServiceConfig,
+  namespaceOf,
+} from '@airlock/service-runtime';
 import { BudgetModule } from './budget.module';
 import { reservationStoreMigrations } from './reservation-store';
 
@@ -14,7 +20,7 @@ startOrExit('budget', async (logger) => {
     url: config.AIRLOCK_POSTGRES_URL,
     statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'budget',
-    namespace: currentNamespace(),
+    namespace: namespaceOf(config),
     migrations: reservationStoreMigrations,
   });
   return runService({

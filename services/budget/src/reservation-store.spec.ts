@@ -1,8 +1,13 @@
 import { TestStoreSchema } from '@airlock/postgres';
+import { LocalInfraConfig, loadConfig } from '@airlock/service-runtime';
 import { ReservationStore, reservationStoreMigrations } from './reservation-store';
 
 // A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
-const schema = new TestStoreSchema('budget', reservationStoreMigrations);
+const schema = new TestStoreSchema(
+  'budget',
+  reservationStoreMigrations,
+  loadConfig(LocalInfraConfig).AIRLOCK_POSTGRES_URL,
+);
 const limits = { max_tool_calls: 5, max_spend_usd: 1 };
 
 jest.setTimeout(30_000);

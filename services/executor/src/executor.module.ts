@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
-import { brokersOf, JsonLogger } from '@airlock/service-runtime';
+import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import { AttemptStore } from './attempt-store';
 import type { ExecutorConfig } from './executor.config';
 import { EXECUTOR_SECRETS, EXECUTOR_TIMEOUT_MS, ExecutorGate } from './executor-gate';
@@ -28,6 +28,7 @@ export class ExecutorModule {
         MessagingModule.forGate({
           gate: 'executor',
           brokers: brokersOf(deps.config),
+          namespace: namespaceOf(deps.config),
           signingKey: deps.signingKey,
         }),
       ],

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys, readStringMap, secretsLayout } from '@airlock/bundle';
-import { currentNamespace, GatePipeline } from '@airlock/messaging';
+import { GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
-import { loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
 import { attemptStoreMigrations } from './attempt-store';
 import { ExecutorConfig } from './executor.config';
 import { ExecutorModule } from './executor.module';
@@ -20,7 +20,7 @@ startOrExit('executor', async (logger) => {
     url: config.AIRLOCK_POSTGRES_URL,
     statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'executor',
-    namespace: currentNamespace(),
+    namespace: namespaceOf(config),
     migrations: attemptStoreMigrations,
   });
   return runService({

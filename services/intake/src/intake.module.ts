@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
-import { brokersOf, JsonLogger } from '@airlock/service-runtime';
+import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import type { IntakeConfig } from './intake.config';
 import { INTAKE_FRESHNESS, INTAKE_SIGNING_KEY, IntakeGate } from './intake-gate';
 import { SubmissionLedger } from './submission-ledger';
@@ -24,7 +24,12 @@ export class IntakeModule {
     return {
       module: IntakeModule,
       imports: [
-        MessagingModule.forGate({ gate: 'intake', brokers: brokersOf(config), signingKey: deps.signingKey }),
+        MessagingModule.forGate({
+          gate: 'intake',
+          brokers: brokersOf(config),
+          namespace: namespaceOf(config),
+          signingKey: deps.signingKey,
+        }),
       ],
       providers: [
         { provide: Bundle, useValue: deps.bundle },

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
-import { currentNamespace, GatePipeline } from '@airlock/messaging';
+import { GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
-import { loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
 import { IntakeConfig } from './intake.config';
 import { IntakeModule } from './intake.module';
 import { submissionLedgerMigrations } from './submission-ledger';
@@ -15,7 +15,7 @@ startOrExit('intake', async (logger) => {
     url: config.AIRLOCK_POSTGRES_URL,
     statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'intake',
-    namespace: currentNamespace(),
+    namespace: namespaceOf(config),
     migrations: submissionLedgerMigrations,
   });
   return runService({

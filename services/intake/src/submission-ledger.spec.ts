@@ -1,8 +1,13 @@
 import { TestStoreSchema } from '@airlock/postgres';
+import { LocalInfraConfig, loadConfig } from '@airlock/service-runtime';
 import { SubmissionLedger, submissionLedgerMigrations } from './submission-ledger';
 
 // A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
-const schema = new TestStoreSchema('intake', submissionLedgerMigrations);
+const schema = new TestStoreSchema(
+  'intake',
+  submissionLedgerMigrations,
+  loadConfig(LocalInfraConfig).AIRLOCK_POSTGRES_URL,
+);
 const hashA = 'a'.repeat(64);
 const hashB = 'b'.repeat(64);
 

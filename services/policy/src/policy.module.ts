@@ -3,7 +3,7 @@ import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import type { PolicyEngine } from '@airlock/policy-engine';
-import { BaseServiceConfig, brokersOf, JsonLogger } from '@airlock/service-runtime';
+import { BaseServiceConfig, brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import { POLICY_ENGINE, POLICY_SIGNING_KEY, PolicyGate } from './policy-gate';
 
 export interface PolicyDependencies {
@@ -24,6 +24,7 @@ export class PolicyModule {
         MessagingModule.forGate({
           gate: 'policy',
           brokers: brokersOf(deps.config),
+          namespace: namespaceOf(deps.config),
           signingKey: deps.signingKey,
         }),
       ],
