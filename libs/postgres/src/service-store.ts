@@ -21,6 +21,8 @@ export function storeSchemaName(service: string, namespace: string): string {
   return namespace ? `${namespace}_${service}` : `airlock_${service}`;
 }
 
+const databaseCreationRaceCodes = new Set(['42P04', '23505']);
+
 async function ensureDatabaseExists(url: string): Promise<void> {
   const target = new URL(url);
   const database = decodeURIComponent(target.pathname.replace(/^\//, ''));
@@ -32,8 +34,10 @@ async function ensureDatabaseExists(url: string): Promise<void> {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
   } catch (error) {
-    // Two services starting together race to create the database; losing that race is fine.
-    if ((error as { code?: string }).code !== '42P04') throw error;
+    // Two services starting together race to create the database; losing that race is fine. The
+    // loser sees 42P04 (duplicate_database) or, when both passed the check at once, 23505 from the
+    // catalog's unique index.
+    if (!databaseCreationRaceCodes.has((error as { code?: string }).code ?? '')) throw error;
   } finally {
     await client.end();
   }
