@@ -60,7 +60,10 @@ describe('GatePipeline', () => {
     budgetKey = generated.keys.budget;
   });
 
-  function pipeline(handle: (data: ProposalOutcome) => Promise<void>) {
+  function pipeline(
+    handle: (data: ProposalOutcome) => Promise<void>,
+    afterPublished?: (decided: readonly ProposalOutcome[]) => Promise<void>,
+  ) {
     const publisher = new RecordingPublisher(
       { brokers: ['127.0.0.1:1'], service: 'budget', namespace: '' },
       { gate: 'budget', signingKey: budgetKey },
@@ -78,6 +81,7 @@ describe('GatePipeline', () => {
             await handle(envelope.data);
             return [emission('outcomes', outcomeEnvelope({ ...envelope.data, proposal_id: 'p-echo' }))];
           },
+          afterPublished: async (envelopes) => afterPublished?.(envelopes.map((envelope) => envelope.data)),
         }),
       ],
     });
@@ -146,6 +150,41 @@ describe('GatePipeline', () => {
     expect(failure).toBeInstanceOf(BatchInterruptedError);
     expect((failure as BatchInterruptedError).handled).toBe(1);
     expect(sentTypes(publisher)).toEqual(['airlock.proposal.outcome']);
+  });
+
+  it('runs the afterPublished hook once per window, after the send, for the events the gate decided on', async () => {
+    const calls: { proposalIds: string[]; sentBefore: number }[] = [];
+    const { gate, publisher } = pipeline(
+      async (data) => {
+        if (data.proposal_id === 'p-away') throw new InfrastructureError('postgres_unavailable', 'away');
+      },
+      async (decided) =>
+        void calls.push({
+          proposalIds: decided.map((data) => data.proposal_id),
+          sentBefore: publisher.sent.length,
+        }),
+    );
+    const attested = async (proposalId: string, runId = 'run-1') =>
+      JSON.stringify(
+        await attestEvent(
+          executorKey,
+          'executor',
+          outcomeEnvelope(outcome({ proposal_id: proposalId, run_id: runId })),
+        ),
+      );
+    await gate.handleBatch('outcomes', [
+      message(await attested('p-1'), 0),
+      message('not json', 1),
+      message(await attested('p-2', 'run-2'), 2, 'run-2'),
+    ]);
+    // The dead letter of the unreadable message went out too, but the gate did not decide on it.
+    expect(calls).toEqual([{ proposalIds: ['p-1', 'p-2'], sentBefore: 3 }]);
+
+    calls.length = 0;
+    await gate
+      .handleBatch('outcomes', [message(await attested('p-3'), 0), message(await attested('p-away'), 1)])
+      .catch(() => undefined);
+    expect(calls.map((call) => call.proposalIds)).toEqual([['p-3']]);
   });
 
   it('handles runs side by side but commits only the prefix before a run that is waiting', async () => {

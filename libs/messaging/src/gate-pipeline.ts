@@ -33,11 +33,13 @@ export interface GateRoute<K extends TopicKey = TopicKey> {
   /** Decide and persist; return what to emit. Throw only to report a failure (ADR 0006). */
   handle: (envelope: Envelope<K>, message: RawKafkaMessage) => Promise<readonly Emission[]>;
   /**
-   * Runs once what `handle` returned is on Kafka, e.g. so the executor records that it announced a
-   * result and a redelivery announces nothing twice. A failure here is logged, not retried: the
-   * worst it causes is the same event, with the same id, sent again.
+   * Runs once what `handle` returned is on Kafka, for every event of the window the gate decided
+   * on (in offset order, one call per window, so a store can record them in one statement), e.g.
+   * so the executor records that it announced a result and a redelivery announces nothing twice.
+   * A failure here is logged, not retried: the worst it causes is the same event, with the same
+   * id, sent again.
    */
-  afterPublished?: (envelope: Envelope<K>) => Promise<void>;
+  afterPublished?: (envelopes: readonly Envelope<K>[]) => Promise<void>;
   /** What to say, besides the dead letter, about a message that cannot be decoded at all. */
   answerUndecodable?: (refused: RefusedEvent) => readonly Emission[];
 }
@@ -58,7 +60,8 @@ export interface GatePipelineOptions {
 
 interface HandledMessage {
   outgoing: readonly OutgoingMessage[];
-  afterPublished?: () => Promise<void>;
+  /** Set only when the gate itself decided: its afterPublished hook then runs for this envelope. */
+  decided?: Envelope<TopicKey>;
 }
 
 /**
@@ -86,36 +89,42 @@ export class GatePipeline implements TopicBatchHandler {
   }
 
   async handleBatch(topic: TopicKey, messages: readonly RawKafkaMessage[]): Promise<void> {
+    const route = this.routes.get(topic);
+    if (route === undefined) return;
     for (let start = 0; start < messages.length; start += windowSize) {
       const window = messages.slice(start, start + windowSize);
       const results = await runInOrderPerKey(
         window,
         (message) => message.key ?? '',
         runsAtOnce,
-        (message) => this.handleMessage(topic, message),
+        (message) => this.decide(route, topic, message),
       );
       // Offsets commit as a prefix: everything before the first unfinished message, nothing after.
       const unfinished = results.findIndex((result) => result === undefined || !result.ok);
       const finished = (unfinished === -1 ? results : results.slice(0, unfinished)).map(
         (result) => (result as { value: HandledMessage }).value,
       );
-      await this.publish(finished, start);
+      await this.publish(route, finished, start);
       // The first unfinished message is always one that failed: a run's later messages wait for it.
       if (unfinished !== -1)
         throw interrupted(start + unfinished, (results[unfinished] as { error: unknown }).error);
     }
   }
 
-  /** Sends what the finished messages emitted, in offset order, then runs their afterPublished hooks. */
-  private async publish(finished: readonly HandledMessage[], alreadyCommittable: number): Promise<void> {
+  /** Sends what the finished messages emitted, in offset order, then runs the afterPublished hook once. */
+  private async publish(
+    route: GateRoute,
+    finished: readonly HandledMessage[],
+    alreadyCommittable: number,
+  ): Promise<void> {
     try {
       await this.options.publisher.send(finished.flatMap((handled) => handled.outgoing));
     } catch (error) {
       throw interrupted(alreadyCommittable, error);
     }
-    for (const handled of finished) {
-      if (handled.afterPublished !== undefined) await this.runAfterPublished(handled.afterPublished);
-    }
+    const decided = finished.flatMap((handled) => (handled.decided === undefined ? [] : [handled.decided]));
+    const hook = route.afterPublished;
+    if (hook !== undefined && decided.length > 0) await this.runAfterPublished(() => hook(decided));
   }
 
   private async runAfterPublished(hook: () => Promise<void>): Promise<void> {
@@ -133,22 +142,7 @@ export class GatePipeline implements TopicBatchHandler {
   }
 
   /** Everything one message leads to, checked and attested; throws only a retriable failure. */
-  private async handleMessage(topic: TopicKey, message: RawKafkaMessage): Promise<HandledMessage> {
-    const route = this.routes.get(topic);
-    if (route === undefined) return { outgoing: [] };
-    const { outgoing, envelope } = await this.decide(route, topic, message);
-    const hook = route.afterPublished;
-    return hook === undefined || envelope === undefined
-      ? { outgoing }
-      : { outgoing, afterPublished: () => hook(envelope) };
-  }
-
-  /** The envelope is returned only when the gate itself decided: its afterPublished hook may then run. */
-  private async decide(
-    route: GateRoute,
-    topic: TopicKey,
-    message: RawKafkaMessage,
-  ): Promise<{ outgoing: readonly OutgoingMessage[]; envelope?: Envelope<TopicKey> }> {
+  private async decide(route: GateRoute, topic: TopicKey, message: RawKafkaMessage): Promise<HandledMessage> {
     const parsed = parseEvent(topic, message, this.options.maxMessageBytes ?? defaultMaxMessageBytes);
     if (!parsed.ok) {
       const answers = route.answerUndecodable?.(parsed) ?? [];
@@ -174,7 +168,7 @@ export class GatePipeline implements TopicBatchHandler {
       try {
         return {
           outgoing: await this.options.publisher.prepare(await route.handle(envelope, message)),
-          envelope,
+          decided: envelope,
         };
       } catch (error) {
         const failure = classifyFailure(error);

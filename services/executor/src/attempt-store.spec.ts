@@ -91,7 +91,7 @@ describe('AttemptStore', () => {
       result,
       published: false,
     });
-    await store.markPublished('proposal-1');
+    await store.markPublished(['proposal-1']);
     await expect(store.begin('proposal-1', 'run-1', 'key-1')).resolves.toEqual({
       kind: 'finished',
       result,

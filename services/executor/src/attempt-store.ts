@@ -55,9 +55,14 @@ export class AttemptStore {
     return { kind: 'finished', result: JSON.parse(row.result) as ToolCallResult, published: row.published };
   }
 
-  /** Set once the result is on Kafka: a later redelivery then publishes nothing a second time. */
-  async markPublished(proposalId: string): Promise<void> {
-    await this.pool.query('UPDATE attempts SET published = true WHERE proposal_id = $1', [proposalId]);
+  /**
+   * Set once the results are on Kafka: a later redelivery then publishes nothing a second time. A
+   * window's attempts in one statement: this runs while the partition waits for its next window.
+   */
+  async markPublished(proposalIds: readonly string[]): Promise<void> {
+    await this.pool.query('UPDATE attempts SET published = true WHERE proposal_id = ANY($1::text[])', [
+      proposalIds,
+    ]);
   }
 
   /** JSON.stringify writes NUL and lone surrogates as ASCII escapes, so any result fits the text column. */

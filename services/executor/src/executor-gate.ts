@@ -44,7 +44,8 @@ export class ExecutorGate implements GateRoutes {
         topic: 'budgetReservations',
         proofStage: 'reserved',
         handle: (envelope) => this.execute(envelope),
-        afterPublished: (envelope) => this.attempts.markPublished(envelope.data.proposal.proposal_id),
+        afterPublished: (envelopes) =>
+          this.attempts.markPublished(envelopes.map((envelope) => envelope.data.proposal.proposal_id)),
       }),
     ];
   }
