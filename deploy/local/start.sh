@@ -133,6 +133,9 @@ $(printf '[airlock]                    %s\n' "${topic_names[@]}")
 [airlock] Approval API     http://127.0.0.1:$APPROVAL_PORT  (GET /approvals, POST /approvals/<id>/approve|deny)
 [airlock]                  approver tokens: $GENERATED/secrets/approver-tokens.json
 [airlock]                  public keys (JWKS): http://127.0.0.1:$APPROVAL_PORT/.well-known/jwks.json
+[airlock] Kill switch      npm run airlock -- halt agent support-triage --reason "why"   (resume, halts)
+[airlock]                  operator API: http://127.0.0.1:$APPROVAL_PORT/operator/halts
+[airlock]                  operator tokens: $GENERATED/secrets/operator-tokens.json
 [airlock] Health           $(for name in "${SERVICES[@]}"; do printf '%s :%s  ' "$name" "${HEALTH_PORTS[$name]}"; done)(GET /healthz)
 [airlock] ClickHouse       $AIRLOCK_CLICKHOUSE_URL, database airlock (table airlock.events)
 [airlock] PostgreSQL       $AIRLOCK_POSTGRES_URL

@@ -1,4 +1,4 @@
-// `npm run demo`: a scripted support agent drives the running local Airlock through four runs and
+// `npm run demo`: a scripted support agent drives the running local Airlock through five runs and
 // prints what happens at each step, then shows the audit rows ClickHouse recorded for them.
 import { join, resolve } from 'node:path';
 import { readSigningKey, readStringMap, secretsLayout } from '@airlock/bundle';
@@ -59,6 +59,20 @@ async function waitForPendingApproval(proposalId: string, token: string): Promis
   );
 }
 
+/** Waits until the operator API shows the run halted (or no longer halted); gates read the same topic. */
+async function waitForHalt(runId: string, token: string, halted: boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const listed = (await approvalApi('/operator/halts', token)) as {
+      halts: Array<{ scope: { kind: string; id?: string } }>;
+    };
+    const found = listed.halts.some((halt) => halt.scope.kind === 'run' && halt.scope.id === runId);
+    if (found === halted) return sleep(300);
+    await sleep(200);
+  }
+  throw new Error(`run ${runId} was not ${halted ? 'halted' : 'resumed'} within ${timeoutMs / 1000} s`);
+}
+
 async function clickhouse(query: string): Promise<string> {
   // Bold column headers only make sense on a terminal.
   const url = process.stdout.isTTY ? clickhouseUrl : `${clickhouseUrl}/?output_format_pretty_color=0`;
@@ -78,6 +92,7 @@ async function main(): Promise<void> {
     denied: `demo-${stamp}-denied`,
     approval: `demo-${stamp}-approval`,
     budget: `demo-${stamp}-budget`,
+    halted: `demo-${stamp}-halted`,
   };
   const kafka = testKafka(brokers);
   const producer = kafka.producer();
@@ -86,6 +101,8 @@ async function main(): Promise<void> {
   const key = readSigningKey(layout.agentKeyFile('support-triage'));
   const bobToken = readStringMap(layout.approverTokensFile, 'approver tokens')['bob'];
   if (!bobToken) throw new Error(`no token for approver bob in ${layout.approverTokensFile}`);
+  const oliviaToken = readStringMap(layout.operatorTokensFile, 'operator tokens')['olivia'];
+  if (!oliviaToken) throw new Error(`no token for operator olivia in ${layout.operatorTokensFile}`);
   const agent = new TestAgent(producer, '', 'support-triage', key);
 
   say(`[demo] connecting to Kafka at ${brokers}`);
@@ -144,16 +161,35 @@ async function main(): Promise<void> {
         await submit(runs.budget, 'tickets.create', { title: `Follow-up #${call}`, priority: 'normal' }),
       );
     }
+
+    say(`\n[demo] e) run ${runs.halted}: operator olivia halts the run (the kill switch), then resumes it`);
+    const scope = { kind: 'run', id: runs.halted };
+    await approvalApi('/operator/halts', oliviaToken, {
+      method: 'POST',
+      body: { ...scope, reason: 'the user asked to stop (demo)' },
+    });
+    await waitForHalt(runs.halted, oliviaToken, true);
+    say(`  .. halted: run ${runs.halted} is listed in GET ${approvalUrl}/operator/halts`);
+    await outcomeOf(
+      await submit(runs.halted, 'tickets.create', { title: 'Reset my password', priority: 'normal' }),
+    );
+    await approvalApi('/operator/resumes', oliviaToken, {
+      method: 'POST',
+      body: { ...scope, reason: 'the user asked to go on (demo)' },
+    });
+    await waitForHalt(runs.halted, oliviaToken, false);
+    say('  .. resumed');
   } finally {
     await watcher.stop().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
   }
 
-  const runIds = Object.values(runs);
+  // The halt and the resume are audited under their scope's key, run:<id>.
+  const runIds = [...Object.values(runs), `run:${runs.halted}`];
   const inList = runIds.map((id) => `'${id}'`).join(', ');
   say(`\n[demo] audit trail in ClickHouse (${clickhouseUrl}, database airlock):`);
   const deadline = Date.now() + timeoutMs;
-  const expectedOutcomes = 1 + 1 + 1 + 4;
+  const expectedOutcomes = 1 + 1 + 1 + 4 + 1;
   for (;;) {
     const counted = await clickhouse(
       `SELECT count() FROM airlock.events FINAL WHERE run_id IN (${inList}) AND notEmpty(ifNull(toString(outcome), '')) FORMAT TSV`,

@@ -1,5 +1,5 @@
 import type { ApproverRegistry } from '@airlock/contracts';
-import { authenticateApprover, hashApproverToken } from './approver-authentication';
+import { authenticateApprover, authenticateOperator, hashApproverToken } from './approver-authentication';
 
 const aliceToken = 'alice-token-0123456789abcdef';
 const bobToken = 'bob-token-0123456789abcdef';
@@ -51,5 +51,26 @@ describe('authenticateApprover', () => {
       approvers: [{ id: 'odd', name: 'Odd', token_sha256: 'not-hex' }],
     };
     expect(authenticateApprover('not-hex-but-long-enough', malformed)).toBeUndefined();
+  });
+});
+
+describe('authenticateOperator', () => {
+  const carolToken = 'carol-token-0123456789abcdef';
+  const withOperators: ApproverRegistry = {
+    ...registry,
+    operators: [{ id: 'carol', name: 'Carol (on call)', token_sha256: hashApproverToken(carolToken) }],
+  };
+
+  it("finds the operator by the operator's own token", () => {
+    expect(authenticateOperator(carolToken, withOperators)?.id).toBe('carol');
+  });
+
+  it("refuses an approver's token: approving is not operating the kill switch", () => {
+    expect(authenticateOperator(aliceToken, withOperators)).toBeUndefined();
+    expect(authenticateApprover(carolToken, withOperators)).toBeUndefined();
+  });
+
+  it('refuses everyone when the registry lists no operators', () => {
+    expect(authenticateOperator(aliceToken, registry)).toBeUndefined();
   });
 });

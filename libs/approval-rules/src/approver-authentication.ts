@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApproverRegistry } from '@airlock/contracts';
+import type { ApproverRegistry, TokenAccount } from '@airlock/contracts';
 
-export type Approver = ApproverRegistry['approvers'][number];
+export type Approver = TokenAccount;
+export type Operator = TokenAccount;
 
 /**
  * Shorter tokens are refused outright: they are guessable, and the hash of a short or empty token
@@ -20,15 +21,30 @@ export function authenticateApprover(
   bearerToken: string | undefined,
   registry: ApproverRegistry,
 ): Approver | undefined {
+  return accountOfToken(bearerToken, registry.approvers);
+}
+
+/** The registered operator (who may halt and resume) whose token hash matches, if any. */
+export function authenticateOperator(
+  bearerToken: string | undefined,
+  registry: ApproverRegistry,
+): Operator | undefined {
+  return accountOfToken(bearerToken, registry.operators ?? []);
+}
+
+function accountOfToken(
+  bearerToken: string | undefined,
+  accounts: readonly TokenAccount[],
+): TokenAccount | undefined {
   if (bearerToken === undefined || bearerToken.length < minimumApproverTokenLength) return undefined;
   const presented = Buffer.from(hashApproverToken(bearerToken), 'hex');
-  let match: Approver | undefined;
-  // Compare against every approver, not stopping at the first match, so timing reveals nothing about the registry.
-  for (const approver of registry.approvers) {
-    const stored = approver.token_sha256.toLowerCase();
-    // An approver without a (well-formed) hash is a disabled account and must never match.
+  let match: TokenAccount | undefined;
+  // Compare against every account, not stopping at the first match, so timing reveals nothing about the registry.
+  for (const account of accounts) {
+    const stored = account.token_sha256.toLowerCase();
+    // An account without a (well-formed) hash is disabled and must never match.
     if (!sha256Hex.test(stored)) continue;
-    if (timingSafeEqual(presented, Buffer.from(stored, 'hex')) && match === undefined) match = approver;
+    if (timingSafeEqual(presented, Buffer.from(stored, 'hex')) && match === undefined) match = account;
   }
   return match;
 }

@@ -1,8 +1,10 @@
 export {
   authenticateApprover,
+  authenticateOperator,
   hashApproverToken,
   minimumApproverTokenLength,
   type Approver,
+  type Operator,
 } from './approver-authentication';
 export { approvalDeadline, checkApprovalRight, isApprovalExpired } from './approval-policy';
 export {

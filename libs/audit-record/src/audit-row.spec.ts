@@ -142,6 +142,25 @@ describe('toAuditRow', () => {
     expect(JSON.parse(row.payload).response).toEqual({ refund_id: 'rf1', card_number: '[redacted]' });
   });
 
+  it('records a halt as its state and reason, keyed by its scope, with the operator in the payload', () => {
+    const change = {
+      scope: { kind: 'agent' as const, id: 'a1' },
+      state: 'halted' as const,
+      reason: 'incident 7',
+      operator_id: 'olivia',
+      changed_at: at.toISOString(),
+    };
+    const envelope = buildEnvelope('control', 'airlock/operator-api', { runId: 'agent:a1' }, change, at);
+    const row = rowOf(topics.control.name, envelope);
+    expect(row).toMatchObject({
+      run_id: 'agent:a1',
+      decision: 'halted',
+      reasons: ['incident 7'],
+      outcome: '',
+    });
+    expect(JSON.parse(row.payload)).toMatchObject({ operator_id: 'olivia' });
+  });
+
   it('sets outcome, reason code and reason only for outcome events', () => {
     const data = {
       proposal_id: 'p1',

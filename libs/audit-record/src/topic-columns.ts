@@ -42,6 +42,11 @@ export function columnsOfTopic(topic: string, data: EventData): DecisionColumns 
       return { ...common, decision: 'executed', cost_usd: numberField(data, 'cost_usd') };
     case topics.outcomes.name:
       return outcomeColumns(common, data);
+    case topics.control.name: {
+      // Who halted or resumed, and why, stay in the payload; the state and the reason read as columns.
+      const reason = stringField(data, 'reason');
+      return { ...common, decision: stringField(data, 'state'), reasons: reason === '' ? [] : [reason] };
+    }
     default:
       return common;
   }

@@ -66,6 +66,11 @@ function readApprovers(files: readonly BundleFile[]): ApproverRegistry {
     'approver id',
     registry.approvers.map((approver) => approver.id),
   );
+  rejectDuplicates(
+    'approvers.json',
+    'operator id',
+    (registry.operators ?? []).map((operator) => operator.id),
+  );
   return registry;
 }
 

@@ -59,6 +59,16 @@ describe('assembleLocalBundle', () => {
     }
   });
 
+  it('gives operators tokens of their own, in their own file, hashed into approvers.json', async () => {
+    const paths = await assemble();
+    const tokens = readStringMap(paths.operatorTokensFile, 'operator tokens');
+    expect(Object.keys(tokens)).toEqual(['olivia']);
+    const approverTokens = Object.values(readStringMap(paths.approverTokensFile, 'approver tokens'));
+    expect(approverTokens).not.toContain(tokens['olivia']);
+    const [olivia] = loadBundle(paths.bundleDir).approvers.operators ?? [];
+    expect(olivia.token_sha256).toBe(createHash('sha256').update(tokens['olivia']).digest('hex'));
+  });
+
   it('writes a service keyring whose keys verify each gate signing key', async () => {
     const paths = await assemble();
     const keyring = readServiceKeyring(paths.keyringFile);

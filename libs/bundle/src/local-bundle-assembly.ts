@@ -2,7 +2,7 @@ import { secretsLayout } from './secrets-layout';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { publishedJwks } from '@airlock/attestation';
-import type { AgentRecord, ApproverRegistry } from '@airlock/contracts';
+import type { AgentRecord, ApproverRegistry, TokenAccount } from '@airlock/contracts';
 import { BundleError } from './bundle-error';
 import { loadBundle, type Bundle } from './load-bundle';
 import {
@@ -34,6 +34,7 @@ export interface LocalBundlePaths {
   secretsDir: string;
   agentKeyFiles: Record<string, string>;
   approverTokensFile: string;
+  operatorTokensFile: string;
   serviceKeyFiles: Record<AttestingGate, string>;
   keyringFile: string;
   toolCredentialsFile: string;
@@ -59,8 +60,9 @@ export async function assembleLocalBundle(opts: LocalBundleOptions): Promise<Loc
 
   const layout = secretsLayout(secretsDir);
   const agentKeyFiles = provisionAgentKeys(source, bundleDir, layout);
-  const { approverTokensFile, keyringFile, toolCredentialsFile, destinationsFile } = layout;
-  provisionApproverTokens(source.approvers, bundleDir, approverTokensFile);
+  const { approverTokensFile, operatorTokensFile, keyringFile, toolCredentialsFile, destinationsFile } =
+    layout;
+  provisionTokens(source.approvers, bundleDir, { approverTokensFile, operatorTokensFile });
   const serviceKeyFiles = provisionServiceKeys(layout);
   const pairs = [...source.agents.keys()].flatMap((agent) =>
     [...source.tools.keys()].map((tool) => `${agent}/${tool}`),
@@ -74,6 +76,7 @@ export async function assembleLocalBundle(opts: LocalBundleOptions): Promise<Loc
     secretsDir,
     agentKeyFiles,
     approverTokensFile,
+    operatorTokensFile,
     serviceKeyFiles,
     keyringFile,
     toolCredentialsFile,
@@ -125,17 +128,27 @@ function provisionAgentKeys(
   return keyFiles;
 }
 
-function provisionApproverTokens(registry: ApproverRegistry, bundleDir: string, tokensFile: string): void {
-  const needingTokens = registry.approvers
-    .filter((approver) => approver.token_sha256 === '')
-    .map((a) => a.id);
-  const tokens = ensureTokenFile(tokensFile, 'approver tokens', needingTokens);
-  const approvers = registry.approvers.map((approver) =>
-    tokens[approver.id] === undefined
-      ? approver
-      : { ...approver, token_sha256: sha256Hex(tokens[approver.id]) },
+/** Approvers and operators without a token hash get a local token each, in a file per role. */
+function provisionTokens(
+  registry: ApproverRegistry,
+  bundleDir: string,
+  files: { approverTokensFile: string; operatorTokensFile: string },
+): void {
+  const approvers = withLocalTokens(registry.approvers, files.approverTokensFile, 'approver tokens');
+  const operators = withLocalTokens(registry.operators ?? [], files.operatorTokensFile, 'operator tokens');
+  writeBundleJson(join(bundleDir, 'approvers.json'), { ...registry, approvers, operators });
+}
+
+function withLocalTokens(
+  accounts: readonly TokenAccount[],
+  tokensFile: string,
+  what: string,
+): TokenAccount[] {
+  const needingTokens = accounts.filter((account) => account.token_sha256 === '').map((a) => a.id);
+  const tokens = ensureTokenFile(tokensFile, what, needingTokens);
+  return accounts.map((account) =>
+    tokens[account.id] === undefined ? account : { ...account, token_sha256: sha256Hex(tokens[account.id]) },
   );
-  writeBundleJson(join(bundleDir, 'approvers.json'), { ...registry, approvers });
 }
 
 function provisionServiceKeys(layout: SecretsLayout): Record<AttestingGate, string> {

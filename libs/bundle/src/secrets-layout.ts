@@ -19,6 +19,7 @@ export function secretsLayout(secretsDir: string) {
     /** The same public keys as a JWKS, the form downstream systems fetch (not secret). */
     jwksFile: join(secretsDir, 'jwks.json'),
     approverTokensFile: join(secretsDir, 'approver-tokens.json'),
+    operatorTokensFile: join(secretsDir, 'operator-tokens.json'),
     toolCredentialsFile: join(secretsDir, 'tool-credentials.json'),
     destinationsFile: join(secretsDir, 'destinations.json'),
   };

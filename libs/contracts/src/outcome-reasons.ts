@@ -44,6 +44,12 @@ export const reasonCodes = [
   'tool_redirect_refused',
   'tool_unreachable',
   'result_unknown_after_crash',
+  // Kill switch (ADR 0009): the widest halt in force that covers the proposal.
+  'everything_halted',
+  'team_halted',
+  'agent_halted',
+  'tool_halted',
+  'run_halted',
 ] as const;
 
 export type ReasonCode = (typeof reasonCodes)[number];

@@ -10,6 +10,7 @@ import budgetSchema from '../../../schemas/events/airlock.budget.reservations.sc
 import executedSchema from '../../../schemas/events/airlock.actions.executed.schema.json';
 import outcomesSchema from '../../../schemas/events/airlock.proposals.outcomes.schema.json';
 import dlqSchema from '../../../schemas/events/airlock.dlq.schema.json';
+import controlSchema from '../../../schemas/events/airlock.control.schema.json';
 import type { CloudEventEnvelope, Proposal } from './generated/events';
 import type { TopicKey, TopicPayloads } from './topics';
 
@@ -28,6 +29,7 @@ const payloadValidators: Record<TopicKey, ValidateFunction> = {
   actionsExecuted: ajv.compile(executedSchema),
   outcomes: ajv.compile(outcomesSchema),
   dlq: ajv.compile(dlqSchema),
+  control: ajv.compile(controlSchema),
 };
 const envelopeValidator = ajv.compile(envelopeSchema);
 const proposalValidator = ajv.compile({ $ref: `${definitionsSchema.$id}#/definitions/Proposal` });

@@ -2,6 +2,7 @@ import type {
   ActionExecuted,
   ApprovalDecision,
   BudgetReservation,
+  ControlChange,
   DeadLetter,
   PolicyDecision,
   ProposalAccepted,
@@ -67,9 +68,21 @@ export const topics = {
     schema: 'airlock.dlq',
     attestedBy: gateNames,
   },
+  /**
+   * Halts and resumes, keyed by scope (not by run), compacted so that the last change of each
+   * scope is kept for good: a gate starting up reads the whole topic (ADR 0009). The operator API
+   * lives on the approval service, which attests what operators change.
+   */
+  control: {
+    name: 'airlock.control',
+    eventType: 'airlock.control.changed',
+    schema: 'airlock.control',
+    attestedBy: ['approval'],
+    compacted: true,
+  },
 } as const satisfies Record<
   string,
-  { name: string; eventType: string; schema: string; attestedBy: readonly GateName[] }
+  { name: string; eventType: string; schema: string; attestedBy: readonly GateName[]; compacted?: true }
 >;
 
 export type TopicKey = keyof typeof topics;
@@ -85,6 +98,7 @@ export interface TopicPayloads {
   actionsExecuted: ActionExecuted;
   outcomes: ProposalOutcome;
   dlq: DeadLetter;
+  control: ControlChange;
 }
 
 export const topicKeys = Object.keys(topics) as TopicKey[];

@@ -10,3 +10,4 @@ export * from './kafka-batch-consumer';
 export * from './gate-pipeline';
 export * from './messaging.module';
 export * from './topic-batch-handler';
+export * from './control-feed';

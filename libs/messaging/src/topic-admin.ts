@@ -1,5 +1,5 @@
 import { Kafka } from 'kafkajs';
-import { topicKeys } from '@airlock/contracts';
+import { topicKeys, topics, type TopicKey } from '@airlock/contracts';
 import { kafkaClientConfig, type KafkaConnection } from './kafka-connection';
 import { topicName } from './namespaced-names';
 
@@ -20,16 +20,15 @@ export async function ensureTopics(connection: KafkaConnection, layout: TopicLay
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = topicKeys
-      .map((key) => topicName(key, connection.namespace))
-      .filter((name) => !existing.has(name));
+    const missing = topicKeys.filter((key) => !existing.has(topicName(key, connection.namespace)));
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
+        topics: missing.map((key) => ({
+          topic: topicName(key, connection.namespace),
           numPartitions: layout.partitions,
           replicationFactor: layout.replicationFactor,
+          ...(isCompacted(key) ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
         })),
       });
     }
@@ -39,4 +38,8 @@ export async function ensureTopics(connection: KafkaConnection, layout: TopicLay
   } finally {
     await admin.disconnect();
   }
+}
+
+function isCompacted(key: TopicKey): boolean {
+  return 'compacted' in topics[key];
 }

@@ -1,6 +1,8 @@
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ensureTopics, KafkaBatchConsumer, type TopicBatchHandler } from '@airlock/messaging';
+import type { ServiceKeyring } from '@airlock/attestation';
+import type { HaltBoard } from '@airlock/halts';
+import { ControlFeed, ensureTopics, KafkaBatchConsumer, type TopicBatchHandler } from '@airlock/messaging';
 import { startTelemetry, stopTelemetry } from '@airlock/telemetry';
 import { serveHealth } from './health-endpoint';
 import { flushLogLines, JsonLogger } from './json-logger';
@@ -17,6 +19,11 @@ export interface ServiceDefinition {
   consumer: Type<TopicBatchHandler>;
   /** When set, the service also serves its HTTP API on this port (127.0.0.1 only). */
   httpPort?: number;
+  /**
+   * For the gates that act on proposals: the board their routes consult, fed from airlock.control
+   * and complete before the first message is consumed (ADR 0009).
+   */
+  halts?: { board: HaltBoard; keyring: ServiceKeyring };
 }
 
 async function createApp(definition: ServiceDefinition): Promise<INestApplicationContext> {
@@ -31,7 +38,8 @@ async function createApp(definition: ServiceDefinition): Promise<INestApplicatio
 
 /**
  * Starts one Airlock service: telemetry first (so every span is captured), then the topics it
- * needs, the Nest application, and the Kafka consumer that feeds its handler. Logs one
+ * needs, the halts in force (for a gate that has them), the Nest application, and the Kafka
+ * consumer that feeds its handler. Logs one
  * `service ready` line that scripts and tests wait for. SIGTERM stops consuming first, then closes
  * the application, so no handler runs against a closed publisher or pool.
  */
@@ -46,6 +54,11 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     partitions: config.AIRLOCK_TOPIC_PARTITIONS,
     replicationFactor: config.AIRLOCK_TOPIC_REPLICATION,
   });
+  const control =
+    definition.halts === undefined
+      ? undefined
+      : new ControlFeed(connection, definition.halts.board, definition.halts.keyring, definition.logger);
+  await control?.start();
   const app = await createApp(definition);
   const consumer = new KafkaBatchConsumer(connection, app.get(definition.consumer), definition.logger);
   await consumer.start();
@@ -55,6 +68,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     definition.logger.event('info', `stopping on ${signal}`);
     health?.close();
     await consumer.stop();
+    await control?.stop();
     await app.close();
     await stopTelemetry();
     flushLogLines();

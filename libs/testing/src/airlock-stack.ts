@@ -77,6 +77,7 @@ export class AirlockStack {
       'dlq',
       'actionsExecuted',
       'policyDecisions',
+      'budgetReservations',
     ]);
     this.clickhouse = new ClickHouseHttp(localInfra.clickhouseUrl);
   }
@@ -171,6 +172,12 @@ export class AirlockStack {
   approverToken(approverId: string): string {
     const token = readStringMap(this.paths.approverTokensFile, 'approver tokens')[approverId];
     if (!token) throw new Error(`no token for approver ${approverId}`);
+    return token;
+  }
+
+  operatorToken(operatorId: string): string {
+    const token = readStringMap(this.paths.operatorTokensFile, 'operator tokens')[operatorId];
+    if (!token) throw new Error(`no token for operator ${operatorId}`);
     return token;
   }
 

@@ -2,11 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { checkApprovalRight, isApprovalExpired, type Approver } from '@airlock/approval-rules';
 import { Bundle } from '@airlock/bundle';
 import { proposalOutcomeEnvelope, type Envelope } from '@airlock/contracts';
+import { describeHalt, HaltBoard, haltTargetOf, type Halt } from '@airlock/halts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
 import { currentTraceHeaders, tagActiveSpan } from '@airlock/telemetry';
 import { ApprovalDeskError } from './approval-desk.errors';
-import { ApprovalRequestsStore, type ApprovalRequest, type ApprovalStatus } from './approval-requests.store';
+import {
+  ApprovalRequestsStore,
+  type ApprovalRequest,
+  type ApprovalStatus,
+  type HaltClosing,
+} from './approval-requests.store';
 import { toApprovalView, type ApprovalView } from './approval-view';
 import { DecisionAnnouncer } from './decision-announcer';
 
@@ -22,6 +28,7 @@ export class ApprovalDesk implements GateRoutes {
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(ApprovalRequestsStore) private readonly store: ApprovalRequestsStore,
     @Inject(DecisionAnnouncer) private readonly announcer: DecisionAnnouncer,
+    @Inject(HaltBoard) private readonly halts: HaltBoard,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
@@ -41,6 +48,13 @@ export class ApprovalDesk implements GateRoutes {
   async openRequest(envelope: Envelope<'policyDecisions'>): Promise<Emission[]> {
     const { proposal } = envelope.data;
     tagActiveSpan({ runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id });
+    const halt = this.haltOf(proposal);
+    if (halt !== undefined) {
+      // No human is asked; the outbox announces the halted outcome (the sweeper if this fails).
+      const closed = await this.store.openHalted(envelope.data, currentTraceHeaders(), new Date(), halt);
+      if (closed !== undefined) await this.announceOrLeaveForSweeper(closed);
+      return [];
+    }
     const opened = await this.store.open(
       envelope.data,
       currentTraceHeaders(),
@@ -90,6 +104,11 @@ export class ApprovalDesk implements GateRoutes {
       throw await this.conflictWithCurrentStatus(proposalId);
     }
     this.requireApprovalRight(approver, request);
+    const halt = verdict === 'approved' ? this.haltOf(request) : undefined;
+    if (halt !== undefined) {
+      await this.closeHalted(request, halt);
+      throw new ApprovalDeskError('halted', `cannot approve: ${halt.reason}`, 'halted');
+    }
     const closed = await this.store.close(proposalId, verdict, approver.id, comment ?? null);
     if (!closed) throw await this.conflictWithCurrentStatus(proposalId);
     await this.announceOrLeaveForSweeper(closed);
@@ -107,6 +126,16 @@ export class ApprovalDesk implements GateRoutes {
     return expired;
   }
 
+  /** Closes every pending request a halt now covers; returns how many this call closed. */
+  async closeHaltedRequests(): Promise<number> {
+    let closed = 0;
+    for (const request of await this.store.list('pending')) {
+      const halt = this.haltOf(request);
+      if (halt !== undefined && (await this.closeHalted(request, halt))) closed += 1;
+    }
+    return closed;
+  }
+
   /**
    * Sends again what was decided but not published, e.g. after a crash between the two. Fresh
    * decisions are left alone: their own request is still announcing them, and a second signing
@@ -116,6 +145,28 @@ export class ApprovalDesk implements GateRoutes {
     const decidedBefore = new Date(now.getTime() - announcementGraceMs);
     for (const request of await this.store.listUnpublished(decidedBefore))
       await this.announcer.announce(request);
+  }
+
+  /** The halt covering a proposal, as the outcome and the request record will say it. */
+  private haltOf(proposal: { run_id: string; agent_id: string; tool: string }): HaltClosing | undefined {
+    const team = this.bundle.agents.get(proposal.agent_id)?.team;
+    const halt: Halt | undefined = this.halts.haltOf(haltTargetOf(proposal, team));
+    return halt === undefined
+      ? undefined
+      : { operatorId: halt.operatorId, code: halt.reasonCode, reason: describeHalt(halt) };
+  }
+
+  private async closeHalted(request: ApprovalRequest, halt: HaltClosing): Promise<boolean> {
+    const closed = await this.store.closeHalted(request.proposal_id, halt);
+    if (closed) {
+      this.logger.event('warn', 'approval request closed by a halt', {
+        run_id: request.run_id,
+        proposal_id: request.proposal_id,
+        reason_code: halt.code,
+      });
+      await this.announceOrLeaveForSweeper(closed);
+    }
+    return closed !== undefined;
   }
 
   private async expire(request: ApprovalRequest): Promise<boolean> {

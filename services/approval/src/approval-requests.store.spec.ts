@@ -50,6 +50,31 @@ beforeAll(async () => {
 afterAll(() => schema.drop());
 
 describe('ApprovalRequestsStore', () => {
+  const halt = {
+    operatorId: 'olivia',
+    code: 'tool_halted',
+    reason: 'tool payments.refund was halted by olivia',
+  };
+
+  it('records a request a halt closed before anyone saw it, once; a redelivery finds it', async () => {
+    const closed = await store.openHalted(decisionFor('p-halted', 'run-halted'), {}, new Date(), halt);
+    expect(closed).toMatchObject({ status: 'halted', decided_by: 'olivia', halt_code: 'tool_halted' });
+    expect(
+      await store.openHalted(decisionFor('p-halted', 'run-halted'), {}, new Date(), halt),
+    ).toBeUndefined();
+    expect(await open('p-halted', 'run-halted')).toBe('already_open');
+  });
+
+  it('closes a pending request for a halt once, and a later approve finds it no longer pending', async () => {
+    expect(await open('p-halt-later', 'run-halt-later')).toBe('opened');
+    expect(await store.closeHalted('p-halt-later', halt)).toMatchObject({
+      status: 'halted',
+      comment: halt.reason,
+    });
+    expect(await store.closeHalted('p-halt-later', halt)).toBeUndefined();
+    expect(await store.close('p-halt-later', 'approved', 'bob', null)).toBeUndefined();
+  });
+
   it('opens a request once; a redelivered decision finds it open', async () => {
     expect(await open('p-once', 'run-once')).toBe('opened');
     expect(await open('p-once', 'run-once')).toBe('already_open');

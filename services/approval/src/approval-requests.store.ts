@@ -13,7 +13,7 @@ export const approvalRequestsMigrations = [
      decision      jsonb NOT NULL,
      trace_headers jsonb NOT NULL,
      requested_at  timestamptz NOT NULL,
-     status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+     status        text NOT NULL DEFAULT 'pending',
      decided_by    text,
      decided_at    timestamptz,
      comment       text,
@@ -24,9 +24,22 @@ export const approvalRequestsMigrations = [
      WHERE status = 'pending'`,
   `CREATE INDEX IF NOT EXISTS approval_requests_unpublished ON approval_requests (decided_at)
      WHERE status <> 'pending' AND NOT published`,
+  // A halt closes requests too (ADR 0009); the code of the halt goes into its outcome.
+  `ALTER TABLE approval_requests ADD COLUMN IF NOT EXISTS halt_code text`,
+  `DO $$
+   BEGIN
+     IF NOT EXISTS (SELECT 1 FROM pg_constraint
+                    WHERE conrelid = 'approval_requests'::regclass
+                      AND conname = 'approval_requests_status_check'
+                      AND pg_get_constraintdef(oid) LIKE '%halted%') THEN
+       ALTER TABLE approval_requests DROP CONSTRAINT IF EXISTS approval_requests_status_check;
+       ALTER TABLE approval_requests ADD CONSTRAINT approval_requests_status_check
+         CHECK (status IN ('pending', 'approved', 'denied', 'expired', 'halted'));
+     END IF;
+   END $$`,
 ];
 
-export const approvalStatuses = ['pending', 'approved', 'denied', 'expired'] as const;
+export const approvalStatuses = ['pending', 'approved', 'denied', 'expired', 'halted'] as const;
 export type ApprovalStatus = (typeof approvalStatuses)[number];
 export type ClosedStatus = Exclude<ApprovalStatus, 'pending'>;
 
@@ -46,6 +59,15 @@ export interface ApprovalRequest {
   decided_at: Date | null;
   comment: string | null;
   published: boolean;
+  /** Set on a request a halt closed: the halt's reason code (its sentence is the comment). */
+  halt_code: string | null;
+}
+
+/** How a halt closes a request: who halted, the reason code, and the sentence for the outcome. */
+export interface HaltClosing {
+  operatorId: string;
+  code: string;
+  reason: string;
 }
 
 /**
@@ -104,6 +126,50 @@ export class ApprovalRequestsStore {
     });
   }
 
+  /**
+   * Records a request that a halt closed before any human saw it, so that a redelivered policy
+   * decision finds it and asks nobody; undefined when the proposal has a request already.
+   */
+  async openHalted(
+    decision: PolicyDecision,
+    traceHeaders: TraceHeaders,
+    requestedAt: Date,
+    halt: HaltClosing,
+  ): Promise<ApprovalRequest | undefined> {
+    const { proposal } = decision;
+    const inserted = await this.pool.query<ApprovalRequest>(
+      `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at,
+                                      status, decided_by, decided_at, comment, halt_code)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'halted', $8, now(), $9, $10)
+       ON CONFLICT (proposal_id) DO NOTHING
+       RETURNING *`,
+      [
+        proposal.proposal_id,
+        proposal.run_id,
+        proposal.agent_id,
+        proposal.tool,
+        decision,
+        traceHeaders,
+        requestedAt,
+        halt.operatorId,
+        halt.reason,
+        halt.code,
+      ],
+    );
+    return inserted.rows[0];
+  }
+
+  /** Closes a pending request because of a halt; undefined when it was no longer pending. */
+  async closeHalted(proposalId: string, halt: HaltClosing): Promise<ApprovalRequest | undefined> {
+    const closed = await this.pool.query<ApprovalRequest>(
+      `UPDATE approval_requests SET status = 'halted', decided_by = $2, comment = $3, halt_code = $4, decided_at = now()
+       WHERE proposal_id = $1 AND status = 'pending'
+       RETURNING *`,
+      [proposalId, halt.operatorId, halt.reason, halt.code],
+    );
+    return closed.rows[0];
+  }
+
   async find(proposalId: string): Promise<ApprovalRequest | undefined> {
     const found = await this.pool.query<ApprovalRequest>(
       'SELECT * FROM approval_requests WHERE proposal_id = $1',
@@ -126,7 +192,7 @@ export class ApprovalRequestsStore {
   /** Closes a pending request; undefined when it was no longer pending (someone else decided first). */
   async close(
     proposalId: string,
-    status: ClosedStatus,
+    status: Exclude<ClosedStatus, 'halted'>,
     decidedBy: string | null,
     comment: string | null,
   ): Promise<ApprovalRequest | undefined> {

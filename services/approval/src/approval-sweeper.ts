@@ -5,8 +5,8 @@ import { ApprovalDesk } from './approval-desk';
 export const APPROVAL_SWEEP_MS = Symbol('APPROVAL_SWEEP_MS');
 
 /**
- * The outbox loop: expires requests nobody answered in time and re-sends decisions whose events
- * did not go out. Started after the publisher connected; a failed sweep is logged and the next
+ * The outbox loop: closes requests a halt now covers, expires requests nobody answered in time and
+ * re-sends decisions whose events did not go out. Started after the publisher connected; a failed sweep is logged and the next
  * one tries again.
  */
 @Injectable()
@@ -35,6 +35,7 @@ export class ApprovalSweeper implements OnApplicationBootstrap, OnModuleDestroy 
     this.sweeping = true;
     try {
       const now = new Date();
+      await this.desk.closeHaltedRequests();
       await this.desk.expireOverdue(now);
       await this.desk.publishUnannounced(now);
     } catch (error) {

@@ -34,6 +34,7 @@ function storedRequest(overrides: Partial<ApprovalRequest> = {}): ApprovalReques
     decided_at: null,
     comment: null,
     published: false,
+    halt_code: null,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
+import { HaltBoard } from '@airlock/halts';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import type { ApprovalConfig } from './approval.config';
@@ -12,6 +13,9 @@ import { ApprovalsController } from './approvals.controller';
 import { ApproverGuard } from './approver.guard';
 import { APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
 import { APPROVAL_KEYRING, JwksController } from './jwks.controller';
+import { KillSwitch } from './kill-switch';
+import { OperatorController } from './operator.controller';
+import { OperatorGuard } from './operator.guard';
 
 export interface ApprovalDependencies {
   config: ApprovalConfig;
@@ -19,6 +23,7 @@ export interface ApprovalDependencies {
   signingKey: SigningKey;
   keyring: ServiceKeyring;
   store: Pool;
+  halts: HaltBoard;
   logger: JsonLogger;
 }
 
@@ -35,17 +40,20 @@ export class ApprovalModule {
           signingKey: deps.signingKey,
         }),
       ],
-      controllers: [ApprovalsController, JwksController],
+      controllers: [ApprovalsController, JwksController, OperatorController],
       providers: [
         { provide: Bundle, useValue: deps.bundle },
         { provide: APPROVAL_SIGNING_KEY, useValue: deps.signingKey },
         { provide: APPROVAL_KEYRING, useValue: deps.keyring },
         { provide: APPROVAL_SWEEP_MS, useValue: deps.config.AIRLOCK_APPROVAL_SWEEP_MS },
         { provide: JsonLogger, useValue: deps.logger },
+        { provide: HaltBoard, useValue: deps.halts },
         { provide: ApprovalRequestsStore, useValue: new ApprovalRequestsStore(deps.store) },
         DecisionAnnouncer,
         ApprovalDesk,
         ApproverGuard,
+        OperatorGuard,
+        KillSwitch,
         ApprovalSweeper,
         gatePipelineProvider({
           gate: 'approval',

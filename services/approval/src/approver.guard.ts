@@ -14,7 +14,8 @@ interface ApproverRequest {
   approver?: Approver;
 }
 
-function bearerTokenOf(authorization: string | string[] | undefined): string | undefined {
+/** The token of an `Authorization: Bearer <token>` header, if that is what was sent. */
+export function bearerTokenOf(authorization: string | string[] | undefined): string | undefined {
   if (typeof authorization !== 'string') return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   return match?.[1];

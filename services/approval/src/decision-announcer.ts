@@ -33,15 +33,18 @@ export class DecisionAnnouncer {
     const ids = { runId: request.run_id, proposalId: request.proposal_id, agentId: request.agent_id };
     await withStoredTraceContext(request.trace_headers, () =>
       withInternalSpan(`approval announce ${request.status}`, ids, async () => {
-        await this.publisher.publish(
-          'approvalDecisions',
-          buildEnvelope(
+        // A halt ends the proposal without a human decision: there is no approval decision to announce.
+        if (request.status !== 'halted') {
+          await this.publisher.publish(
             'approvalDecisions',
-            'airlock/approval',
-            { ...ids, dedupKey: request.proposal_id },
-            await this.decisionOf(request),
-          ),
-        );
+            buildEnvelope(
+              'approvalDecisions',
+              'airlock/approval',
+              { ...ids, dedupKey: request.proposal_id },
+              await this.decisionOf(request),
+            ),
+          );
+        }
         const outcome = this.outcomeOf(request);
         if (outcome) await this.publisher.publish('outcomes', outcomeEnvelope(outcome));
         this.logger.event('info', `approval ${request.status}`, {
@@ -78,9 +81,9 @@ export class DecisionAnnouncer {
     return { ...decided, attestations: [...attestations, approval], decision: 'approved' };
   }
 
-  /** Denied and expired requests end the proposal here; an approved one goes on to budget. */
+  /** Denied, expired and halted requests end the proposal here; an approved one goes on to budget. */
   private outcomeOf(request: ApprovalRequest): ProposalOutcome | undefined {
-    if (request.status !== 'denied' && request.status !== 'expired') return undefined;
+    if (request.status === 'pending' || request.status === 'approved') return undefined;
     const common = {
       proposal_id: request.proposal_id,
       run_id: request.run_id,
@@ -90,6 +93,10 @@ export class DecisionAnnouncer {
       policy_ids: request.decision.policy_ids,
       bundle_hash: this.bundle.hash,
     };
+    if (request.status === 'halted') {
+      const reason = request.comment ?? 'halted by an operator';
+      return { ...common, outcome: 'halted', reason_code: request.halt_code ?? 'everything_halted', reason };
+    }
     if (request.status === 'expired') {
       const timeout = this.bundle.approvers.approval_timeout_seconds;
       const reason = `no approver decided within ${timeout} s`;

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
+import { HaltBoard } from '@airlock/halts';
 import { GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
@@ -18,12 +19,14 @@ startOrExit('approval', async (logger) => {
     namespace: namespaceOf(config),
     migrations: approvalRequestsMigrations,
   });
+  const halts = new HaltBoard();
   return runService({
     service: 'approval',
     config,
     logger,
-    module: ApprovalModule.register({ config, bundle, signingKey, keyring, store, logger }),
+    module: ApprovalModule.register({ config, bundle, signingKey, keyring, store, halts, logger }),
     consumer: GatePipeline,
+    halts: { board: halts, keyring },
     httpPort: config.AIRLOCK_APPROVAL_PORT,
   });
 });

@@ -8,6 +8,7 @@ import {
 import { signAttestation, type SigningKey } from '@airlock/attestation';
 import { microToUsd } from '@airlock/budget-ledger';
 import { Bundle } from '@airlock/bundle';
+import { describeHalt, HaltBoard, haltTargetOf, isHaltReasonCode } from '@airlock/halts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { estimateCostUsd } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
@@ -18,11 +19,13 @@ export const BUDGET_SIGNING_KEY = Symbol('BUDGET_SIGNING_KEY');
 type Cleared = Envelope<'policyDecisions'> | Envelope<'approvalDecisions'>;
 
 /**
- * Executor failures that happen before the tool is called: the reservation was never spent. Only
- * an outcome the executor attested releases it (the route requires that), or a forged
+ * Executor outcomes that mean the tool was never called: the reservation was never spent. Only an
+ * outcome the executor attested releases it (the route requires that), or a forged
  * `tool_unreachable` would hand a run its budget back for every call.
  */
-const releasedByFailure = new Set(['destination_not_allowed', 'missing_credential', 'tool_unreachable']);
+const neverCalled = (reasonCode: string) =>
+  ['destination_not_allowed', 'missing_credential', 'tool_unreachable'].includes(reasonCode) ||
+  isHaltReasonCode(reasonCode);
 
 /** Budget's gate: reserve the proposal's cost within the run's caps before anything executes. */
 @Injectable()
@@ -31,6 +34,7 @@ export class BudgetGate implements GateRoutes {
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(BUDGET_SIGNING_KEY) private readonly signingKey: SigningKey,
     @Inject(ReservationStore) private readonly store: ReservationStore,
+    @Inject(HaltBoard) private readonly halts: HaltBoard,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
@@ -52,7 +56,7 @@ export class BudgetGate implements GateRoutes {
       gateRoute({
         topic: 'outcomes',
         wants: (envelope) =>
-          envelope.data.decided_by === 'executor' && releasedByFailure.has(envelope.data.reason_code),
+          envelope.data.decided_by === 'executor' && neverCalled(envelope.data.reason_code),
         attestedBy: ['executor'],
         handle: (envelope) => this.settle(envelope.data),
       }),
@@ -63,15 +67,18 @@ export class BudgetGate implements GateRoutes {
     const { proposal, proposal_hash } = envelope.data;
     const tool = this.bundle.tools.get(proposal.tool);
     const costUsd = tool ? estimateCostUsd(tool) : 0;
+    const halt = this.halts.haltOf(haltTargetOf(proposal, this.bundle.agents.get(proposal.agent_id)?.team));
     const record = await this.store.reserve(
       proposal.proposal_id,
       proposal.run_id,
       costUsd,
       this.bundle.budgets.per_run,
+      halt === undefined ? undefined : { code: halt.reasonCode, reason: describeHalt(halt) },
     );
     const identity = { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id };
     if (record.status === 'refused') {
-      this.logger.event('info', 'over budget', {
+      const halted = isHaltReasonCode(record.code);
+      this.logger.event('info', halted ? 'proposal halted' : 'over budget', {
         run_id: proposal.run_id,
         proposal_id: proposal.proposal_id,
         reason: record.reason,
@@ -80,7 +87,7 @@ export class BudgetGate implements GateRoutes {
         emission(
           'outcomes',
           proposalOutcomeEnvelope(proposal, {
-            outcome: 'over_budget',
+            outcome: halted ? 'halted' : 'over_budget',
             reason_code: record.code,
             reason: record.reason,
             decided_by: 'budget',

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
+import { HaltBoard } from '@airlock/halts';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import type { StatefulServiceConfig } from '@airlock/service-runtime';
@@ -14,6 +15,7 @@ export interface BudgetDependencies {
   signingKey: SigningKey;
   keyring: ServiceKeyring;
   store: Pool;
+  halts: HaltBoard;
   logger: JsonLogger;
 }
 
@@ -34,6 +36,7 @@ export class BudgetModule {
         { provide: Bundle, useValue: deps.bundle },
         { provide: BUDGET_SIGNING_KEY, useValue: deps.signingKey },
         { provide: JsonLogger, useValue: deps.logger },
+        { provide: HaltBoard, useValue: deps.halts },
         { provide: ReservationStore, useValue: new ReservationStore(deps.store) },
         BudgetGate,
         gatePipelineProvider({

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
+import { HaltBoard } from '@airlock/halts';
 import { GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import {
@@ -23,11 +24,13 @@ startOrExit('budget', async (logger) => {
     namespace: namespaceOf(config),
     migrations: reservationStoreMigrations,
   });
+  const halts = new HaltBoard();
   return runService({
     service: 'budget',
     config,
     logger,
-    module: BudgetModule.register({ config, bundle, signingKey, keyring, store, logger }),
+    module: BudgetModule.register({ config, bundle, signingKey, keyring, store, halts, logger }),
     consumer: GatePipeline,
+    halts: { board: halts, keyring },
   });
 });

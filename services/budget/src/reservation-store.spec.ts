@@ -38,6 +38,19 @@ describe('ReservationStore', () => {
     expect(first).toEqual({ status: 'reserved', cost_micro_usd: 250_000 });
   });
 
+  it('refuses a proposal under a halt durably, without spending the run budget', async () => {
+    const halted = { code: 'tool_halted', reason: 'tool t was halted by olivia' };
+    const refused = await stores[0].reserve('p-halted', 'run-halted', 0.25, limits, halted);
+    expect(refused).toEqual({ status: 'refused', cost_micro_usd: 0, ...halted });
+    // Redelivered to the other instance after the resume: the same answer.
+    expect(await stores[1].reserve('p-halted', 'run-halted', 0.25, limits)).toEqual(refused);
+    for (const index of [1, 2, 3, 4, 5]) {
+      expect((await stores[0].reserve(`p-after-${index}`, 'run-halted', 0.01, limits)).status).toBe(
+        'reserved',
+      );
+    }
+  });
+
   it('gives back a released reservation once, so the run can spend it again', async () => {
     for (const index of [1, 2, 3, 4]) await stores[0].reserve(`p-spend-${index}`, 'run-spend', 0.25, limits);
     expect((await stores[0].reserve('p-spend-5', 'run-spend', 0.25, limits)).status).toBe('refused');

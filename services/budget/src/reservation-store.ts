@@ -51,11 +51,16 @@ function toRecord(row: ReservationRow): ReservationRecord {
 export class ReservationStore {
   constructor(private readonly pool: Pool) {}
 
+  /**
+   * `halted`: the halt in force now; the proposal is then refused with it, durably, so that a
+   * redelivery after a resume gives the same answer.
+   */
   async reserve(
     proposalId: string,
     runId: string,
     costUsd: number,
     limits: BudgetLimits['per_run'],
+    halted?: { code: string; reason: string },
   ): Promise<ReservationRecord> {
     return inTransaction(this.pool, async (client) => {
       // Creates the run's row or locks the existing one, and reads it, in one round trip: DO UPDATE
@@ -75,7 +80,9 @@ export class ReservationStore {
       if (earlier.rows[0]) return toRecord(earlier.rows[0]);
       const row = locked.rows[0] ?? { calls: 0, spend_micro_usd: '0' };
       const usage: RunUsage = { calls: row.calls, spend_micro_usd: Number(row.spend_micro_usd) };
-      const decision = decideReservation(usage, limits, costUsd, runId);
+      const decision = halted
+        ? ({ ok: false, ...halted } as const)
+        : decideReservation(usage, limits, costUsd, runId);
       if (!decision.ok) {
         await client.query(
           `INSERT INTO reservations (proposal_id, run_id, status, cost_micro_usd, refusal_code, refusal_reason)

@@ -80,6 +80,30 @@ describe('AttemptStore', () => {
     });
   });
 
+  it('records an attempt a halt stopped as finished before any call, also on a table made before halts', async () => {
+    const halted = {
+      kind: 'halted',
+      reason_code: 'agent_halted',
+      reason: 'agent a was halted by olivia',
+    } as const;
+    await expect(store.begin('halted-1', 'run-h', 'key-h', halted)).resolves.toEqual({
+      kind: 'finished',
+      result: halted,
+      published: false,
+    });
+    // Redelivered after the resume: still the halt's answer, never a first attempt.
+    await expect(store.begin('halted-1', 'run-h', 'key-h')).resolves.toEqual({
+      kind: 'finished',
+      result: halted,
+      published: false,
+    });
+    // A halt arriving after an attempt started changes nothing the store says: the gate decides.
+    await store.begin('started-1', 'run-h', 'key-s');
+    await expect(store.begin('started-1', 'run-h', 'key-s', halted)).resolves.toEqual({
+      kind: 'interrupted',
+    });
+  });
+
   it('reports an attempt as first, then interrupted until it finishes, then finished until published', async () => {
     const result: ToolCallResult = { kind: 'succeeded', status_code: 201, response: { ticket_id: 'T-1' } };
 

@@ -1,12 +1,16 @@
 import type { Pool } from 'pg';
+import type { HaltReasonCode } from '@airlock/halts';
 import type { ToolCallResult } from './http-tool-adapter';
+
+/** How an attempt ended: the tool's answer, or a halt that stopped it before any call (ADR 0009). */
+export type AttemptResult = ToolCallResult | { kind: 'halted'; reason_code: HaltReasonCode; reason: string };
 
 export const attemptStoreMigrations = [
   `CREATE TABLE IF NOT EXISTS attempts (
      proposal_id     text PRIMARY KEY,
      run_id          text NOT NULL,
      idempotency_key text NOT NULL,
-     status          text NOT NULL CHECK (status IN ('started', 'succeeded', 'failed', 'unknown')),
+     status          text NOT NULL,
      result          text,
      published       boolean NOT NULL DEFAULT false,
      started_at      timestamptz NOT NULL DEFAULT now(),
@@ -23,12 +27,23 @@ export const attemptStoreMigrations = [
        ALTER TABLE attempts ALTER COLUMN result TYPE text USING result::text;
      END IF;
    END $$`,
+  // 'halted' joined the statuses with the kill switch; the check is replaced only where it lacks it.
+  `DO $$
+   BEGIN
+     IF NOT EXISTS (SELECT 1 FROM pg_constraint
+                    WHERE conrelid = 'attempts'::regclass AND conname = 'attempts_status_check'
+                      AND pg_get_constraintdef(oid) LIKE '%halted%') THEN
+       ALTER TABLE attempts DROP CONSTRAINT IF EXISTS attempts_status_check;
+       ALTER TABLE attempts ADD CONSTRAINT attempts_status_check
+         CHECK (status IN ('started', 'succeeded', 'failed', 'unknown', 'halted'));
+     END IF;
+   END $$`,
 ];
 
 export type AttemptState =
   | { kind: 'first' }
   | { kind: 'interrupted' }
-  | { kind: 'finished'; result: ToolCallResult; published: boolean };
+  | { kind: 'finished'; result: AttemptResult; published: boolean };
 
 /**
  * The durable record that makes execution at-most-once: an attempt is written before the tool is
@@ -38,13 +53,25 @@ export type AttemptState =
 export class AttemptStore {
   constructor(private readonly pool: Pool) {}
 
-  async begin(proposalId: string, runId: string, idempotencyKey: string): Promise<AttemptState> {
+  /**
+   * `halted`: a halt in force now. A first attempt is then recorded as finished by it, never
+   * started, so a redelivery after a resume does not call the tool either.
+   */
+  async begin(
+    proposalId: string,
+    runId: string,
+    idempotencyKey: string,
+    halted?: Extract<AttemptResult, { kind: 'halted' }>,
+  ): Promise<AttemptState> {
     const inserted = await this.pool.query(
-      `INSERT INTO attempts (proposal_id, run_id, idempotency_key, status) VALUES ($1, $2, $3, 'started')
+      `INSERT INTO attempts (proposal_id, run_id, idempotency_key, status, result, finished_at)
+       VALUES ($1, $2, $3, $4, $5, CASE WHEN $4 = 'started' THEN NULL ELSE now() END)
        ON CONFLICT (proposal_id) DO NOTHING`,
-      [proposalId, runId, idempotencyKey],
+      [proposalId, runId, idempotencyKey, halted?.kind ?? 'started', halted ? JSON.stringify(halted) : null],
     );
-    if (inserted.rowCount === 1) return { kind: 'first' };
+    if (inserted.rowCount === 1) {
+      return halted ? { kind: 'finished', result: halted, published: false } : { kind: 'first' };
+    }
     const existing = await this.pool.query<{
       status: string;
       result: string | null;
@@ -52,7 +79,7 @@ export class AttemptStore {
     }>('SELECT status, result, published FROM attempts WHERE proposal_id = $1', [proposalId]);
     const row = existing.rows[0];
     if (!row || row.status === 'started' || row.result === null) return { kind: 'interrupted' };
-    return { kind: 'finished', result: JSON.parse(row.result) as ToolCallResult, published: row.published };
+    return { kind: 'finished', result: JSON.parse(row.result) as AttemptResult, published: row.published };
   }
 
   /**
@@ -66,7 +93,7 @@ export class AttemptStore {
   }
 
   /** JSON.stringify writes NUL and lone surrogates as ASCII escapes, so any result fits the text column. */
-  async finish(proposalId: string, result: ToolCallResult): Promise<void> {
+  async finish(proposalId: string, result: AttemptResult): Promise<void> {
     await this.pool.query(
       `UPDATE attempts SET status = $2, result = $3, finished_at = now() WHERE proposal_id = $1`,
       [proposalId, result.kind, JSON.stringify(result)],

@@ -9,10 +9,11 @@ import {
 } from '@airlock/contracts';
 import { redact } from '@airlock/audit-record';
 import { Bundle } from '@airlock/bundle';
+import { HaltBoard, haltedDecision, haltTargetOf } from '@airlock/halts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
-import { AttemptStore } from './attempt-store';
-import { callHttpTool, type ToolCallResult, type ToolCallSecrets } from './http-tool-adapter';
+import { AttemptStore, type AttemptResult } from './attempt-store';
+import { callHttpTool, type ToolCallSecrets } from './http-tool-adapter';
 
 export const EXECUTOR_SECRETS = Symbol('EXECUTOR_SECRETS');
 export const EXECUTOR_TIMEOUT_MS = Symbol('EXECUTOR_TIMEOUT_MS');
@@ -30,6 +31,7 @@ export class ExecutorGate implements GateRoutes {
     @Inject(EXECUTOR_SECRETS) private readonly secrets: ToolCallSecrets,
     @Inject(EXECUTOR_TIMEOUT_MS) private readonly timeoutMs: number,
     @Inject(AttemptStore) private readonly attempts: AttemptStore,
+    @Inject(HaltBoard) private readonly halts: HaltBoard,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
@@ -71,18 +73,26 @@ export class ExecutorGate implements GateRoutes {
     );
   }
 
+  /** The halt is looked up here, right before acting: a reservation made before a halt does not run. */
   private async attemptOnce(
     proposal: Proposal,
     tool: ToolDefinition,
     idempotencyKey: string,
-  ): Promise<ToolCallResult | 'already_reported'> {
-    const state = await this.attempts.begin(proposal.proposal_id, proposal.run_id, idempotencyKey);
+  ): Promise<AttemptResult | 'already_reported'> {
+    const halt = this.halts.haltOf(haltTargetOf(proposal, this.bundle.agents.get(proposal.agent_id)?.team));
+    const halted = halt === undefined ? undefined : ({ ...haltedDecision(halt), kind: 'halted' } as const);
+    const state = await this.attempts.begin(proposal.proposal_id, proposal.run_id, idempotencyKey, halted);
     if (state.kind === 'finished') return state.published ? 'already_reported' : state.result;
-    if (state.kind === 'interrupted' && !tool.idempotent) {
-      const unknown: ToolCallResult = {
+    if (state.kind === 'interrupted' && (!tool.idempotent || halted !== undefined)) {
+      const why = halted === undefined ? 'because the tool is not idempotent' : `because ${halted.reason}`;
+      const unknown: AttemptResult = {
         kind: 'unknown',
         reason_code: 'result_unknown_after_crash',
-        reason: `an earlier attempt of ${tool.name} was interrupted; it is not retried because the tool is not idempotent — a human must check`,
+        reason:
+          `an earlier attempt of ${tool.name} was interrupted; it is not retried ${why} — a human must check`.slice(
+            0,
+            2000,
+          ),
       };
       await this.attempts.finish(proposal.proposal_id, unknown);
       return unknown;
@@ -97,7 +107,7 @@ export class ExecutorGate implements GateRoutes {
 
   private report(
     proposal: Proposal,
-    result: ToolCallResult,
+    result: AttemptResult,
     idempotencyKey: string,
     costUsd: number,
     sensitiveFields: readonly string[],
@@ -133,7 +143,7 @@ export class ExecutorGate implements GateRoutes {
       emission(
         'outcomes',
         proposalOutcomeEnvelope(proposal, {
-          outcome: executed ? 'executed' : result.kind === 'unknown' ? 'unknown' : 'failed',
+          outcome: executed ? 'executed' : result.kind === 'failed' ? 'failed' : result.kind,
           reason_code: executed ? 'tool_call_succeeded' : result.reason_code,
           reason: executed ? `${proposal.tool} answered HTTP ${result.status_code}` : result.reason,
           decided_by: 'executor',

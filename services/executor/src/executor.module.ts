@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
+import { HaltBoard } from '@airlock/halts';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import { AttemptStore } from './attempt-store';
@@ -16,6 +17,7 @@ export interface ExecutorDependencies {
   keyring: ServiceKeyring;
   secrets: ToolCallSecrets;
   store: Pool;
+  halts: HaltBoard;
   logger: JsonLogger;
 }
 
@@ -37,6 +39,7 @@ export class ExecutorModule {
         { provide: EXECUTOR_SECRETS, useValue: deps.secrets },
         { provide: EXECUTOR_TIMEOUT_MS, useValue: deps.config.AIRLOCK_TOOL_TIMEOUT_MS },
         { provide: JsonLogger, useValue: deps.logger },
+        { provide: HaltBoard, useValue: deps.halts },
         { provide: AttemptStore, useValue: new AttemptStore(deps.store) },
         ExecutorGate,
         gatePipelineProvider({

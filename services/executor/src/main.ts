@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys, readStringMap, secretsLayout } from '@airlock/bundle';
+import { HaltBoard } from '@airlock/halts';
 import { GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
@@ -23,11 +24,13 @@ startOrExit('executor', async (logger) => {
     namespace: namespaceOf(config),
     migrations: attemptStoreMigrations,
   });
+  const halts = new HaltBoard();
   return runService({
     service: 'executor',
     config,
     logger,
-    module: ExecutorModule.register({ config, bundle, signingKey, keyring, secrets, store, logger }),
+    module: ExecutorModule.register({ config, bundle, signingKey, keyring, secrets, store, halts, logger }),
     consumer: GatePipeline,
+    halts: { board: halts, keyring },
   });
 });

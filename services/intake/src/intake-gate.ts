@@ -3,9 +3,11 @@ import {
   buildEnvelope,
   isIdentifier,
   outcomeEnvelope,
+  proposalOutcomeEnvelope,
   type Envelope,
   type Proposal,
 } from '@airlock/contracts';
+import { HaltBoard, haltedDecision, haltTargetOf } from '@airlock/halts';
 import { proposalHash, signAttestation, type SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import {
@@ -44,6 +46,7 @@ export class IntakeGate implements GateRoutes {
     @Inject(INTAKE_SIGNING_KEY) private readonly signingKey: SigningKey,
     @Inject(INTAKE_FRESHNESS) private readonly freshness: FreshnessWindow,
     @Inject(SubmissionLedger) private readonly ledger: SubmissionLedger,
+    @Inject(HaltBoard) private readonly halts: HaltBoard,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
@@ -71,12 +74,33 @@ export class IntakeGate implements GateRoutes {
     const { proposal } = verdict;
     tagActiveSpan({ runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id });
     const hash = proposalHash(proposal);
-    const claim = await this.ledger.claim(proposal.proposal_id, envelope.id, proposal.run_id, hash);
-    if (claim === 'replayed') {
+    const halt = this.halts.haltOf(haltTargetOf(proposal, this.bundle.agents.get(proposal.agent_id)?.team));
+    const claim = await this.ledger.claim(
+      proposal.proposal_id,
+      envelope.id,
+      proposal.run_id,
+      hash,
+      halt === undefined ? undefined : haltedDecision(halt),
+    );
+    if (claim.status === 'replayed') {
       const reason = `proposal id ${proposal.proposal_id} was already submitted; a proposal id is accepted once, with one content`;
       return [
         this.reject({ ...rejection, agentId: proposal.agent_id, code: 'replayed_proposal_id', reason }),
       ];
+    }
+    if (claim.halted !== undefined) {
+      this.logger.event('warn', 'proposal halted', {
+        run_id: proposal.run_id,
+        proposal_id: proposal.proposal_id,
+        reason_code: claim.halted.reason_code,
+      });
+      const decision = {
+        outcome: 'halted',
+        ...claim.halted,
+        decided_by: 'intake',
+        bundle_hash: this.bundle.hash,
+      } as const;
+      return [emission('outcomes', proposalOutcomeEnvelope(proposal, decision))];
     }
     return [await this.accept(proposal, hash, envelope.id)];
   }

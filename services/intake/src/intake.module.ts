@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
+import { HaltBoard } from '@airlock/halts';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import type { IntakeConfig } from './intake.config';
@@ -14,6 +15,7 @@ export interface IntakeDependencies {
   signingKey: SigningKey;
   keyring: ServiceKeyring;
   store: Pool;
+  halts: HaltBoard;
   logger: JsonLogger;
 }
 
@@ -42,6 +44,7 @@ export class IntakeModule {
           },
         },
         { provide: JsonLogger, useValue: deps.logger },
+        { provide: HaltBoard, useValue: deps.halts },
         { provide: SubmissionLedger, useValue: new SubmissionLedger(deps.store) },
         IntakeGate,
         gatePipelineProvider({

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
+import { HaltBoard } from '@airlock/halts';
 import { GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
 import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
@@ -18,11 +19,13 @@ startOrExit('intake', async (logger) => {
     namespace: namespaceOf(config),
     migrations: submissionLedgerMigrations,
   });
+  const halts = new HaltBoard();
   return runService({
     service: 'intake',
     config,
     logger,
-    module: IntakeModule.register({ config, bundle, signingKey, keyring, store, logger }),
+    module: IntakeModule.register({ config, bundle, signingKey, keyring, store, halts, logger }),
     consumer: GatePipeline,
+    halts: { board: halts, keyring },
   });
 });

@@ -23,25 +23,37 @@ afterAll(() => schema.drop());
 
 describe('SubmissionLedger', () => {
   it('accepts a proposal id once and recognises the same submission delivered again', async () => {
-    expect(await ledger.claim('p-1', 'sub-1', 'run-1', hashA)).toBe('new');
-    expect(await ledger.claim('p-1', 'sub-1', 'run-1', hashA)).toBe('redelivered');
+    expect(await ledger.claim('p-1', 'sub-1', 'run-1', hashA)).toEqual({ status: 'new' });
+    expect(await ledger.claim('p-1', 'sub-1', 'run-1', hashA)).toEqual({ status: 'redelivered' });
   });
 
   it('calls a new submission of an accepted id a replay', async () => {
     await ledger.claim('p-2', 'sub-2', 'run-1', hashA);
-    expect(await ledger.claim('p-2', 'sub-3', 'run-1', hashA)).toBe('replayed');
+    expect(await ledger.claim('p-2', 'sub-3', 'run-1', hashA)).toEqual({ status: 'replayed' });
   });
 
   it('calls other content under the same submission and proposal ids a replay, never a redelivery', async () => {
     await ledger.claim('p-3', 'sub-4', 'run-1', hashA);
-    expect(await ledger.claim('p-3', 'sub-4', 'run-1', hashB)).toBe('replayed');
+    expect(await ledger.claim('p-3', 'sub-4', 'run-1', hashB)).toEqual({ status: 'replayed' });
+  });
+
+  it('keeps the halt a proposal was first claimed under, so a redelivery after a resume is still halted', async () => {
+    const halted = { reason_code: 'agent_halted', reason: 'agent a was halted by olivia' };
+    expect(await ledger.claim('p-halt', 'sub-h', 'run-1', hashA, halted)).toEqual({ status: 'new', halted });
+    // Redelivered when nothing is halted any more: the first answer stands.
+    expect(await ledger.claim('p-halt', 'sub-h', 'run-1', hashA)).toEqual({ status: 'redelivered', halted });
+    // And a proposal claimed before a halt is not halted by a redelivery during one.
+    await ledger.claim('p-before', 'sub-b', 'run-1', hashA);
+    expect(await ledger.claim('p-before', 'sub-b', 'run-1', hashA, halted)).toEqual({
+      status: 'redelivered',
+    });
   });
 
   it('lets exactly one of many racing submissions of one id be new', async () => {
     const claims = await Promise.all(
       Array.from({ length: 10 }, (_, index) => ledger.claim('p-race', `sub-race-${index}`, 'run-1', hashA)),
     );
-    expect(claims.filter((claim) => claim === 'new')).toHaveLength(1);
-    expect(claims.filter((claim) => claim === 'replayed')).toHaveLength(9);
+    expect(claims.filter((claim) => claim.status === 'new')).toHaveLength(1);
+    expect(claims.filter((claim) => claim.status === 'replayed')).toHaveLength(9);
   });
 });

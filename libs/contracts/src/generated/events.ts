@@ -15,6 +15,7 @@ export interface AirlockEvents {
   'events/airlock.actions.executed'?: ActionExecuted;
   'events/airlock.approvals.decisions'?: ApprovalDecision;
   'events/airlock.budget.reservations'?: BudgetReservation;
+  'events/airlock.control'?: ControlChange;
   'events/airlock.dlq'?: DeadLetter;
   'events/airlock.policy.decisions'?: PolicyDecision;
   'events/airlock.proposals.accepted'?: ProposalAccepted;
@@ -146,6 +147,36 @@ export interface BudgetReservation {
    * via the `definition` "Sha256Hex".
    */
   bundle_hash: string;
+}
+/**
+ * Topic airlock.control (compacted), type airlock.control.changed: an operator halted or resumed a scope. The Kafka key names the scope, so the last event per key is the scope's state; every gate that acts on proposals reads the whole topic at start-up (ADR 0009).
+ */
+export interface ControlChange {
+  scope: HaltScope;
+  state: 'halted' | 'resumed';
+  /**
+   * Why, in the operator's words.
+   */
+  reason: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  operator_id: string;
+  changed_at: string;
+}
+/**
+ * What a halt covers: every proposal (global), or those of one team (the agents the bundle puts in it), one agent, one tool or one run.
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "HaltScope".
+ */
+export interface HaltScope {
+  kind: 'global' | 'team' | 'agent' | 'tool' | 'run';
+  /**
+   * The team, agent id, tool name or run id; absent for global.
+   */
+  id?: string;
 }
 /**
  * Topic airlock.dlq, type airlock.dlq.dead_letter: a message a service could not parse, kept with the reason so nothing is lost.
@@ -308,7 +339,7 @@ export interface AgentRecord {
   }[];
 }
 /**
- * bundle/approvers.json: who may decide proposals that policy sends for approval.
+ * bundle/approvers.json: who may decide proposals that policy sends for approval, and who may operate the kill switch.
  */
 export interface ApproverRegistry {
   approval_timeout_seconds: number;
@@ -320,14 +351,23 @@ export interface ApproverRegistry {
    * Requests one run may have waiting at once (default 5).
    */
   max_pending_per_run?: number;
-  approvers: {
-    id: string;
-    name: string;
-    /**
-     * SHA-256 (hex) of the approver's bearer token; the token itself is never stored here.
-     */
-    token_sha256: string;
-  }[];
+  approvers: TokenAccount[];
+  /**
+   * Who may halt and resume agents, tools, teams, runs or everything over the operator API. An operator is not an approver unless listed there too, with a token of its own.
+   */
+  operators?: TokenAccount[];
+}
+/**
+ * This interface was referenced by `ApproverRegistry`'s JSON-Schema
+ * via the `definition` "TokenAccount".
+ */
+export interface TokenAccount {
+  id: string;
+  name: string;
+  /**
+   * SHA-256 (hex) of the person's bearer token; the token itself is never stored here.
+   */
+  token_sha256: string;
 }
 /**
  * bundle/budgets.json: the caps budget enforces.

@@ -1,0 +1,91 @@
+// `npm run airlock -- <command>`: the operator's command line for a running local Airlock.
+//   halt <global|team|agent|tool|run> [id] --reason "..."   stop what the scope covers (ADR 0009)
+//   resume <global|team|agent|tool|run> [id] --reason "..."
+//   halts                                                 what is halted now
+// It calls the operator API with the token of a local operator (--as <id>, default the first in
+// operator-tokens.json) or AIRLOCK_OPERATOR_TOKEN; AIRLOCK_APPROVAL_URL says where the API is.
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readStringMap, secretsLayout } from '@airlock/bundle';
+
+const usage = `usage: npm run airlock -- halt|resume <global|team|agent|tool|run> [id] --reason "why" [--as operator]
+       npm run airlock -- halts`;
+
+const say = (text: string): void => void process.stdout.write(`${text}\n`);
+
+function fail(message: string): never {
+  process.stderr.write(`airlock: ${message}\n`);
+  process.exit(2);
+}
+
+function operatorToken(as: string | undefined): string {
+  const fromEnvironment = process.env['AIRLOCK_OPERATOR_TOKEN'];
+  if (fromEnvironment && as === undefined) return fromEnvironment;
+  const secretsDir = join(resolve(process.cwd()), 'deploy', 'local', '.generated', 'secrets');
+  const { operatorTokensFile } = secretsLayout(secretsDir);
+  let tokens: Record<string, string>;
+  try {
+    tokens = readStringMap(operatorTokensFile, 'operator tokens');
+  } catch {
+    fail(`no operator tokens in ${operatorTokensFile}; run npm start once, or set AIRLOCK_OPERATOR_TOKEN`);
+  }
+  const id = as ?? Object.keys(tokens)[0];
+  const token = id === undefined ? undefined : tokens[id];
+  if (token === undefined) fail(`no local operator ${as ?? ''} in ${operatorTokensFile}`);
+  return token;
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { reason: { type: 'string' }, as: { type: 'string' } },
+  });
+  const [command, kind, id] = positionals;
+  const approvalUrl = process.env['AIRLOCK_APPROVAL_URL'] ?? 'http://127.0.0.1:7300';
+  const token = operatorToken(values.as);
+  const call = async (path: string, body?: unknown) => {
+    const response = await fetch(`${approvalUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).catch((error: unknown) =>
+      fail(
+        `cannot reach the operator API at ${approvalUrl} (${String(error)}); is Airlock running (npm start)?`,
+      ),
+    );
+    const answer: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) fail(`${response.status}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+
+  if (command === 'halts') {
+    const { halts } = (await call('/operator/halts')) as {
+      halts: {
+        scope: { kind: string; id?: string };
+        reason_code: string;
+        operator_id: string;
+        changed_at: string;
+        reason: string;
+      }[];
+    };
+    if (halts.length === 0) say('nothing is halted');
+    for (const halt of halts) {
+      say(
+        `${halt.scope.kind} ${halt.scope.id ?? ''}  ${halt.reason_code}  by ${halt.operator_id} at ${halt.changed_at}: ${halt.reason}`,
+      );
+    }
+    return;
+  }
+  if ((command !== 'halt' && command !== 'resume') || kind === undefined) fail(usage);
+  if (values.reason === undefined) fail(`say why with --reason "..."\n${usage}`);
+  const change = (await call(command === 'halt' ? '/operator/halts' : '/operator/resumes', {
+    kind,
+    ...(id === undefined ? {} : { id }),
+    reason: values.reason,
+  })) as { state: string; key: string; operator_id: string };
+  say(
+    `${change.state}: ${change.key} (by ${change.operator_id}); every gate obeys it as soon as it reads airlock.control`,
+  );
+}
+
+main().catch((error: unknown) => fail(String(error)));

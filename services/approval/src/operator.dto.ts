@@ -1,0 +1,23 @@
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import type { HaltScope } from '@airlock/contracts';
+
+const scopeKinds: readonly HaltScope['kind'][] = ['global', 'team', 'agent', 'tool', 'run'];
+
+/** A halt or resume: the scope (`kind`, and `id` unless global) and why. */
+export class ControlChangeBody {
+  @IsIn(scopeKinds, { message: `kind must be one of ${scopeKinds.join(', ')}` })
+  kind!: HaltScope['kind'];
+
+  @IsOptional()
+  @IsString({ message: 'id must be a string' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, {
+    message: 'id must be an identifier (letters, digits, . _ : -)',
+  })
+  @MaxLength(128, { message: 'id must be at most 128 characters' })
+  id?: string;
+
+  @IsString({ message: 'reason must be a string' })
+  @MinLength(1, { message: 'reason must say why' })
+  @MaxLength(2000, { message: 'reason must be at most 2000 characters' })
+  reason!: string;
+}
