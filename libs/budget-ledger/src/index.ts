@@ -1,2 +1,13 @@
 export { usdToMicro, microToUsd, formatUsd } from './money';
 export { decideReservation, releaseReservation, type RunUsage, type ReservationDecision } from './run-budget';
+export {
+  chargesFor,
+  decideLimits,
+  ledgerKey,
+  meterValue,
+  windowStart,
+  type Charge,
+  type ChargedCall,
+  type LimitRefusalCode,
+  type UsageKey,
+} from './limits';

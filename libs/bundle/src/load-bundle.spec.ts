@@ -103,6 +103,30 @@ describe('loadBundle', () => {
     expect(() => loadBundle(copyDir)).toThrow(/^policies\/: the bundle has no \*\.cedar file/);
   });
 
+  it('loads the limits across runs and the meters they cap', () => {
+    const bundle = loadBundle(exampleBundleDir);
+    expect(bundle.budgets.limits?.map((limit) => limit.id)).toEqual([
+      'support-refunds-per-day',
+      'team-spend-per-month',
+    ]);
+    expect(bundle.tools.get('payments.refund')?.meters).toEqual({ money_moved_cents: '$.amount_cents' });
+  });
+
+  it.each([
+    ['a tool that is not in the bundle', { tool: 'payments.refnud' }, /names tool payments.refnud/],
+    ['a meter no tool declares', { meter: 'money_moved', max: 1, tool: undefined }, /which no tool declares/],
+    ['a meter its tool does not declare', { tool: 'tickets.create' }, /tool tickets.create does not declare/],
+    ['both a call cap and a meter', { max_calls: 3 }, /budgets.json/],
+  ])('rejects a limit on %s', (_what, change, message) => {
+    editJson('budgets.json', (budgets) => Object.assign(budgets.limits[0], change));
+    expect(() => loadBundle(copyDir)).toThrow(message);
+  });
+
+  it('rejects a limit id used twice', () => {
+    editJson('budgets.json', (budgets) => (budgets.limits[1].id = budgets.limits[0].id));
+    expect(() => loadBundle(copyDir)).toThrow(/limit id "support-refunds-per-day" appears twice/);
+  });
+
   it('rejects a bundle without budgets.json', () => {
     unlinkSync(join(copyDir, 'budgets.json'));
     expect(() => loadBundle(copyDir)).toThrow('budgets.json: is missing from the bundle');

@@ -32,15 +32,44 @@ export function loadBundle(dir: string): Bundle {
   const files = listBundleFiles(absoluteDir);
   const approvers = readApprovers(files);
   const agents = readAgents(files, approvers);
+  const tools = readTools(files);
   return new Bundle(
     hashBundleFiles(files),
     absoluteDir,
     agents,
-    readTools(files),
+    tools,
     readPolicies(files),
-    parseBundleJson('budgets.json', requireFile(files, 'budgets.json'), 'budgets'),
+    readBudgets(files, tools),
     approvers,
   );
+}
+
+/** A limit naming a tool or meter nobody declares is a typo that would cap nothing: the bundle fails. */
+function readBudgets(files: readonly BundleFile[], tools: ReadonlyMap<string, ToolDefinition>): BudgetLimits {
+  const budgets = parseBundleJson('budgets.json', requireFile(files, 'budgets.json'), 'budgets');
+  const limits = budgets.limits ?? [];
+  rejectDuplicates(
+    'budgets.json',
+    'limit id',
+    limits.map((limit) => limit.id),
+  );
+  for (const limit of limits) {
+    if (limit.tool !== undefined && !tools.has(limit.tool)) {
+      throw new BundleError(
+        `budgets.json: limit ${limit.id} names tool ${limit.tool}, which is not in tools/`,
+      );
+    }
+    const meter = limit.meter;
+    if (meter === undefined) continue;
+    const metered = [...tools.values()].filter((tool) => tool.meters?.[meter] !== undefined);
+    const covers =
+      limit.tool === undefined ? metered.length > 0 : metered.some((tool) => tool.name === limit.tool);
+    if (!covers) {
+      const who = limit.tool === undefined ? 'no tool declares' : `tool ${limit.tool} does not declare`;
+      throw new BundleError(`budgets.json: limit ${limit.id} caps meter ${meter}, which ${who} under "meters"`);
+    }
+  }
+  return budgets;
 }
 
 function requireFile(files: readonly BundleFile[], relativePath: string): Buffer {

@@ -6,7 +6,7 @@ import {
   type ProposalOutcome,
 } from '@airlock/contracts';
 import { signAttestation, type SigningKey } from '@airlock/attestation';
-import { microToUsd } from '@airlock/budget-ledger';
+import { chargesFor, microToUsd, usdToMicro } from '@airlock/budget-ledger';
 import { Bundle } from '@airlock/bundle';
 import { describeHalt, HaltBoard, haltTargetOf, isHaltReasonCode } from '@airlock/halts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
@@ -67,13 +67,34 @@ export class BudgetGate implements GateRoutes {
     const { proposal, proposal_hash } = envelope.data;
     const tool = this.bundle.tools.get(proposal.tool);
     const costUsd = tool ? estimateCostUsd(tool) : 0;
-    const halt = this.halts.haltOf(haltTargetOf(proposal, this.bundle.agents.get(proposal.agent_id)?.team));
+    const team = this.bundle.agents.get(proposal.agent_id)?.team;
+    const halt = this.halts.haltOf(haltTargetOf(proposal, team));
+    const limits = this.bundle.budgets.limits ?? [];
+    const charged = chargesFor(
+      limits,
+      {
+        runId: proposal.run_id,
+        agentId: proposal.agent_id,
+        team,
+        tool,
+        toolName: proposal.tool,
+        arguments: proposal.arguments,
+        costMicroUsd: usdToMicro(costUsd),
+      },
+      new Date(),
+    );
+    const refusal =
+      halt !== undefined
+        ? { code: halt.reasonCode, reason: describeHalt(halt) }
+        : charged.ok
+          ? undefined
+          : { code: charged.code, reason: charged.reason };
     const record = await this.store.reserve(
       proposal.proposal_id,
       proposal.run_id,
       costUsd,
       this.bundle.budgets.per_run,
-      halt === undefined ? undefined : { code: halt.reasonCode, reason: describeHalt(halt) },
+      { limits, charges: charged.ok ? charged.charges : [], ...(refusal === undefined ? {} : { refusal }) },
     );
     const identity = { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id };
     if (record.status === 'refused') {

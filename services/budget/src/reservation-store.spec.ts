@@ -1,5 +1,7 @@
 import { TestStoreSchema } from '@airlock/postgres';
 import { LocalInfraConfig, loadConfig } from '@airlock/service-runtime';
+import { chargesFor } from '@airlock/budget-ledger';
+import type { Limit, ToolDefinition } from '@airlock/contracts';
 import { ReservationStore, reservationStoreMigrations } from './reservation-store';
 
 // A store test runs against the real PostgreSQL, in a schema of its own that it drops at the end.
@@ -40,7 +42,7 @@ describe('ReservationStore', () => {
 
   it('refuses a proposal under a halt durably, without spending the run budget', async () => {
     const halted = { code: 'tool_halted', reason: 'tool t was halted by olivia' };
-    const refused = await stores[0].reserve('p-halted', 'run-halted', 0.25, limits, halted);
+    const refused = await stores[0].reserve('p-halted', 'run-halted', 0.25, limits, { refusal: halted });
     expect(refused).toEqual({ status: 'refused', cost_micro_usd: 0, ...halted });
     // Redelivered to the other instance after the resume: the same answer.
     expect(await stores[1].reserve('p-halted', 'run-halted', 0.25, limits)).toEqual(refused);
@@ -49,6 +51,59 @@ describe('ReservationStore', () => {
         'reserved',
       );
     }
+  });
+
+  it('holds an agent cap exactly across fresh runs and two instances, and gives a release back', async () => {
+    const agentCap: Limit[] = [{ id: 'agent-calls', scope: 'agent', window: 'day', max_calls: 5 }];
+    const now = new Date();
+    const charge = (runId: string) => {
+      const call = {
+        runId,
+        agentId: 'agent-a',
+        tool: { name: 'tickets.create' } as ToolDefinition,
+        toolName: 'tickets.create',
+        arguments: {},
+        costMicroUsd: 10_000,
+      };
+      const result = chargesFor(agentCap, call, now);
+      if (!result.ok) throw new Error(result.reason);
+      return { limits: agentCap, charges: result.charges };
+    };
+    // A fresh run per call: the run caps never bind, the agent's does.
+    const records = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        stores[index % 2].reserve(
+          `p-agent-${index}`,
+          `run-agent-${index}`,
+          0.01,
+          limits,
+          charge(`run-agent-${index}`),
+        ),
+      ),
+    );
+    expect(records.filter((record) => record.status === 'reserved')).toHaveLength(5);
+    const refused = records.filter((record) => record.status === 'refused');
+    expect(refused).toHaveLength(15);
+    expect(refused[0]).toMatchObject({ code: 'agent_call_cap_reached' });
+
+    const granted = records.findIndex((record) => record.status === 'reserved');
+    expect(await stores[1].release(`p-agent-${granted}`)).toBe(true);
+    const again = await stores[0].reserve(
+      'p-agent-again',
+      'run-agent-again',
+      0.01,
+      limits,
+      charge('run-agent-again'),
+    );
+    expect(again.status).toBe('reserved');
+    const last = await stores[0].reserve(
+      'p-agent-last',
+      'run-agent-last',
+      0.01,
+      limits,
+      charge('run-agent-last'),
+    );
+    expect(last.status).toBe('refused');
   });
 
   it('gives back a released reservation once, so the run can spend it again', async () => {

@@ -1,6 +1,12 @@
-import type { Pool } from 'pg';
-import { decideReservation, type RunUsage } from '@airlock/budget-ledger';
-import type { BudgetLimits } from '@airlock/contracts';
+import type { Pool, PoolClient } from 'pg';
+import {
+  decideLimits,
+  decideReservation,
+  ledgerKey,
+  type Charge,
+  type RunUsage,
+} from '@airlock/budget-ledger';
+import type { BudgetLimits, Limit } from '@airlock/contracts';
 import { inTransaction } from '@airlock/postgres';
 
 export const reservationStoreMigrations = [
@@ -18,7 +24,26 @@ export const reservationStoreMigrations = [
      refusal_reason text,
      decided_at     timestamptz NOT NULL DEFAULT now()
    )`,
+  // The limits across runs (budgets.json `limits`): one row per limit, subject and window, in the
+  // limit's unit (calls, micro-dollars or the meter's unit).
+  `CREATE TABLE IF NOT EXISTS limit_usage (
+     limit_id     text NOT NULL,
+     subject      text NOT NULL,
+     window_start timestamptz NOT NULL,
+     used         bigint NOT NULL DEFAULT 0,
+     PRIMARY KEY (limit_id, subject, window_start)
+   )`,
+  // What a reservation charged to each limit, so that a release gives back exactly that.
+  `ALTER TABLE reservations ADD COLUMN IF NOT EXISTS charges jsonb NOT NULL DEFAULT '[]'`,
 ];
+
+/** Besides the run's own caps: the limits across runs with what the call charges them. */
+export interface ReservationContext {
+  /** A reason to refuse known before any cap is looked at: a halt in force, an unreadable meter. */
+  refusal?: { code: string; reason: string };
+  limits?: readonly Limit[];
+  charges?: readonly Charge[];
+}
 
 export type ReservationRecord =
   | { status: 'reserved' | 'released'; cost_micro_usd: number }
@@ -52,16 +77,18 @@ export class ReservationStore {
   constructor(private readonly pool: Pool) {}
 
   /**
-   * `halted`: the halt in force now; the proposal is then refused with it, durably, so that a
-   * redelivery after a resume gives the same answer.
+   * `context.refusal` (a halt in force, say) is stored like any refusal, so that a redelivery after
+   * a resume gives the same answer. `context.charges` are locked in one order
+   * and admitted together with the run's own caps, or not at all.
    */
   async reserve(
     proposalId: string,
     runId: string,
     costUsd: number,
     limits: BudgetLimits['per_run'],
-    halted?: { code: string; reason: string },
+    context: ReservationContext = {},
   ): Promise<ReservationRecord> {
+    const { refusal, charges = [] } = context;
     return inTransaction(this.pool, async (client) => {
       // Creates the run's row or locks the existing one, and reads it, in one round trip: DO UPDATE
       // takes the same row lock as SELECT ... FOR UPDATE, which is what makes the cap exact.
@@ -80,9 +107,12 @@ export class ReservationStore {
       if (earlier.rows[0]) return toRecord(earlier.rows[0]);
       const row = locked.rows[0] ?? { calls: 0, spend_micro_usd: '0' };
       const usage: RunUsage = { calls: row.calls, spend_micro_usd: Number(row.spend_micro_usd) };
-      const decision = halted
-        ? ({ ok: false, ...halted } as const)
+      const runDecision = refusal
+        ? ({ ok: false, ...refusal } as const)
         : decideReservation(usage, limits, costUsd, runId);
+      const decision = runDecision.ok
+        ? await this.decideCharges(client, context.limits ?? [], charges, runDecision)
+        : runDecision;
       if (!decision.ok) {
         await client.query(
           `INSERT INTO reservations (proposal_id, run_id, status, cost_micro_usd, refusal_code, refusal_reason)
@@ -92,29 +122,90 @@ export class ReservationStore {
         return { status: 'refused', cost_micro_usd: 0, code: decision.code, reason: decision.reason };
       }
       await client.query(
-        `WITH spent AS (UPDATE run_usage SET calls = $3, spend_micro_usd = $4 WHERE run_id = $2)
-         INSERT INTO reservations (proposal_id, run_id, status, cost_micro_usd) VALUES ($1, $2, 'reserved', $5)`,
-        [proposalId, runId, decision.usage.calls, decision.usage.spend_micro_usd, decision.cost_micro_usd],
+        `WITH spent AS (UPDATE run_usage SET calls = $3, spend_micro_usd = $4 WHERE run_id = $2),
+              charged AS (UPDATE limit_usage u SET used = u.used + c.amount
+                          FROM unnest($6::text[], $7::text[], $8::timestamptz[], $9::bigint[])
+                            AS c(limit_id, subject, window_start, amount)
+                          WHERE u.limit_id = c.limit_id AND u.subject = c.subject AND u.window_start = c.window_start)
+         INSERT INTO reservations (proposal_id, run_id, status, cost_micro_usd, charges)
+         VALUES ($1, $2, 'reserved', $5, $10)`,
+        [
+          proposalId,
+          runId,
+          decision.usage.calls,
+          decision.usage.spend_micro_usd,
+          decision.cost_micro_usd,
+          ...chargeColumns(charges),
+          JSON.stringify(charges),
+        ],
       );
       return { status: 'reserved', cost_micro_usd: decision.cost_micro_usd };
     });
   }
 
+  /**
+   * Locks the ledger rows the charges fall on (creating them at zero), in the charges' order, and
+   * decides whether all of them fit. Two reservations lock shared rows in the same order.
+   */
+  private async decideCharges<T extends { ok: true }>(
+    client: PoolClient,
+    limits: readonly Limit[],
+    charges: readonly Charge[],
+    admitted: T,
+  ): Promise<T | { ok: false; code: string; reason: string }> {
+    if (charges.length === 0) return admitted;
+    const [limitIds, subjects, windowStarts] = chargeColumns(charges);
+    const locked = await client.query<{
+      limit_id: string;
+      subject: string;
+      window_start: Date;
+      used: string;
+    }>(
+      `INSERT INTO limit_usage (limit_id, subject, window_start)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+       ON CONFLICT (limit_id, subject, window_start) DO UPDATE SET used = limit_usage.used
+       RETURNING limit_id, subject, window_start, used`,
+      [limitIds, subjects, windowStarts],
+    );
+    const used = new Map(
+      locked.rows.map((row) => [
+        ledgerKey({ ...row, window_start: row.window_start.toISOString() }),
+        Number(row.used),
+      ]),
+    );
+    const decision = decideLimits(limits, charges, used);
+    return decision.ok ? admitted : decision;
+  }
+
   /** Gives a reservation back when the tool was never called; a second release changes nothing. */
   async release(proposalId: string): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
-      const released = await client.query<{ run_id: string; cost_micro_usd: string }>(
+      const released = await client.query<{ run_id: string; cost_micro_usd: string; charges: Charge[] }>(
         `UPDATE reservations SET status = 'released' WHERE proposal_id = $1 AND status = 'reserved'
-         RETURNING run_id, cost_micro_usd`,
+         RETURNING run_id, cost_micro_usd, charges`,
         [proposalId],
       );
       const row = released.rows[0];
       if (!row) return false;
       await client.query(
-        'UPDATE run_usage SET calls = calls - 1, spend_micro_usd = spend_micro_usd - $2 WHERE run_id = $1',
-        [row.run_id, row.cost_micro_usd],
+        `WITH given_back AS (UPDATE limit_usage u SET used = u.used - c.amount
+                             FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
+                               AS c(limit_id, subject, window_start, amount)
+                             WHERE u.limit_id = c.limit_id AND u.subject = c.subject AND u.window_start = c.window_start)
+         UPDATE run_usage SET calls = calls - 1, spend_micro_usd = spend_micro_usd - $2 WHERE run_id = $1`,
+        [row.run_id, row.cost_micro_usd, ...chargeColumns(row.charges)],
       );
       return true;
     });
   }
+}
+
+/** The charges as the parallel arrays PostgreSQL's unnest reads. */
+function chargeColumns(charges: readonly Charge[]): [string[], string[], string[], number[]] {
+  return [
+    charges.map((charge) => charge.limit_id),
+    charges.map((charge) => charge.subject),
+    charges.map((charge) => charge.window_start),
+    charges.map((charge) => charge.amount),
+  ];
 }

@@ -9,6 +9,43 @@
  * via the `definition` "Attestations".
  */
 export type Attestations = string[];
+/**
+ * This interface was referenced by `BudgetLimits`'s JSON-Schema
+ * via the `definition` "Limit".
+ */
+export type Limit = {
+  /**
+   * Named in refusals and in the ledger.
+   */
+  id: string;
+  /**
+   * Whose usage is counted together: each run, each agent, each team (the agent's team in the bundle), or everyone.
+   */
+  scope: 'run' | 'agent' | 'team' | 'global';
+  /**
+   * Only calls of this tool count; absent: every tool.
+   */
+  tool?: string;
+  /**
+   * Fixed UTC windows: the count starts again at zero at each minute, hour, day (00:00 UTC) or calendar month.
+   */
+  window: 'minute' | 'hour' | 'day' | 'month';
+  max_calls?: number;
+  /**
+   * Tool cost reserved by the calls (the tool's cost.per_call_usd).
+   */
+  max_spend_usd?: number;
+  /**
+   * A quantity the tools declare under `meters` (e.g. money_moved_cents), summed over the calls.
+   */
+  meter?: string;
+  /**
+   * The cap on the meter's sum.
+   */
+  max?: number;
+} & {
+  [k: string]: unknown;
+};
 
 export interface AirlockEvents {
   'events/agent.proposals'?: ProposalSubmission;
@@ -377,6 +414,10 @@ export interface BudgetLimits {
     max_tool_calls: number;
     max_spend_usd: number;
   };
+  /**
+   * Caps across runs: per agent, team or everything (or per run), on one tool or all, over fixed UTC windows. Every limit that applies is reserved atomically with the run's caps before execution.
+   */
+  limits?: Limit[];
 }
 /**
  * bundle/tools/<name>.json: one tool an agent may propose to call.
@@ -409,6 +450,12 @@ export interface ToolDefinition {
    * @minItems 1
    */
   allowed_hosts: string[];
+  /**
+   * Quantities a call moves, each read from the arguments by a path such as $.amount_cents; the value must be a non-negative integer. Limits in budgets.json cap their sums.
+   */
+  meters?: {
+    [k: string]: string;
+  };
   /**
    * Argument and response fields redacted before anything is stored for the long term.
    */
