@@ -5,6 +5,7 @@ import { readSigningKey, readStringMap, secretsLayout } from '@airlock/bundle';
 import {
   EventWatcher,
   TestAgent,
+  TestLauncher,
   testKafka,
   type SeenEvent,
 } from '../../../libs/testing/src/kafka-test-clients';
@@ -103,13 +104,21 @@ async function main(): Promise<void> {
   if (!bobToken) throw new Error(`no token for approver bob in ${layout.approverTokensFile}`);
   const oliviaToken = readStringMap(layout.operatorTokensFile, 'operator tokens')['olivia'];
   if (!oliviaToken) throw new Error(`no token for operator olivia in ${layout.operatorTokensFile}`);
-  const agent = new TestAgent(producer, '', 'support-triage', key);
+  // The support desk starts the agent for a customer and opens each run with a signed ticket,
+  // which the agent carries in every proposal of the run (ADR 0011).
+  const launcher = new TestLauncher('support-desk', readSigningKey(layout.launcherKeyFile('support-desk')));
+  const agent = new TestAgent(producer, '', 'support-triage', key, launcher);
 
   say(`[demo] connecting to Kafka at ${brokers}`);
   await producer.connect();
   await watcher.start();
   try {
+    const opened = new Set<string>();
     const submit = async (runId: string, tool: string, args: Record<string, unknown>): Promise<string> => {
+      if (!opened.has(runId)) {
+        opened.add(runId);
+        say(`  launcher support-desk opened run ${runId} for user u-1 (team support), for an hour`);
+      }
       const proposal = agent.proposal(runId, tool, args);
       await agent.submit(proposal);
       say(`  -> submitted ${tool} ${JSON.stringify(args)} (proposal ${proposal.proposal_id})`);

@@ -1,6 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AgentRecord, ApproverRegistry, BudgetLimits, ToolDefinition } from '@airlock/contracts';
+import type {
+  AgentRecord,
+  ApproverRegistry,
+  BudgetLimits,
+  LauncherRecord,
+  ToolDefinition,
+} from '@airlock/contracts';
 import { BundleError } from './bundle-error';
 import { hashBundleFiles, listBundleFiles, type BundleFile } from './bundle-content-hash';
 import { checkArgumentsSchema, parseBundleJson } from './bundle-schemas';
@@ -20,6 +26,8 @@ export class Bundle {
     readonly policies: Record<string, string>,
     readonly budgets: BudgetLimits,
     readonly approvers: ApproverRegistry,
+    /** The applications that open runs for agents (ADR 0011); none is required. */
+    readonly launchers: ReadonlyMap<string, LauncherRecord>,
   ) {}
 }
 
@@ -41,7 +49,37 @@ export function loadBundle(dir: string): Bundle {
     readPolicies(files),
     readBudgets(files, tools),
     approvers,
+    readLaunchers(files, agents),
   );
+}
+
+/** A launcher must name registered agents, and its key ids must name one key of one signer. */
+function readLaunchers(
+  files: readonly BundleFile[],
+  agents: ReadonlyMap<string, AgentRecord>,
+): Map<string, LauncherRecord> {
+  const launchers = new Map<string, LauncherRecord>();
+  const keyOwners = new Map<string, string>();
+  for (const agent of agents.values())
+    for (const key of agent.public_keys) keyOwners.set(key.kid, `agent "${agent.id}"`);
+  for (const file of filesIn(files, 'launchers', '.json')) {
+    const launcher = parseBundleJson(file.relativePath, file.content, 'launcher');
+    expectFileName(file.relativePath, 'launchers', launcher.id, 'id');
+    for (const agentId of launcher.agents) {
+      if (!agents.has(agentId)) {
+        throw new BundleError(`${file.relativePath}: agent "${agentId}" is not in agents/`);
+      }
+    }
+    for (const key of launcher.public_keys) {
+      const owner = keyOwners.get(key.kid);
+      if (owner !== undefined) {
+        throw new BundleError(`${file.relativePath}: key id "${key.kid}" is already used by ${owner}`);
+      }
+      keyOwners.set(key.kid, `launcher "${launcher.id}"`);
+    }
+    launchers.set(launcher.id, launcher);
+  }
+  return launchers;
 }
 
 /** A limit naming a tool or meter nobody declares is a typo that would cap nothing: the bundle fails. */
@@ -66,7 +104,9 @@ function readBudgets(files: readonly BundleFile[], tools: ReadonlyMap<string, To
       limit.tool === undefined ? metered.length > 0 : metered.some((tool) => tool.name === limit.tool);
     if (!covers) {
       const who = limit.tool === undefined ? 'no tool declares' : `tool ${limit.tool} does not declare`;
-      throw new BundleError(`budgets.json: limit ${limit.id} caps meter ${meter}, which ${who} under "meters"`);
+      throw new BundleError(
+        `budgets.json: limit ${limit.id} caps meter ${meter}, which ${who} under "meters"`,
+      );
     }
   }
   return budgets;

@@ -2,9 +2,9 @@ import { secretsLayout } from './secrets-layout';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { publishedJwks } from '@airlock/attestation';
-import type { AgentRecord, ApproverRegistry, TokenAccount } from '@airlock/contracts';
+import type { AgentRecord, ApproverRegistry, LauncherRecord, TokenAccount } from '@airlock/contracts';
 import { BundleError } from './bundle-error';
-import { loadBundle, type Bundle } from './load-bundle';
+import { loadBundle } from './load-bundle';
 import {
   attestingGates,
   ensureSecretDir,
@@ -33,6 +33,7 @@ export interface LocalBundlePaths {
   bundleDir: string;
   secretsDir: string;
   agentKeyFiles: Record<string, string>;
+  launcherKeyFiles: Record<string, string>;
   approverTokensFile: string;
   operatorTokensFile: string;
   serviceKeyFiles: Record<AttestingGate, string>;
@@ -52,14 +53,23 @@ export async function assembleLocalBundle(opts: LocalBundleOptions): Promise<Loc
   const secretsDir = resolve(opts.secretsDir);
   refuseOverlaps(sourceDir, bundleDir, secretsDir);
   const source = loadBundle(sourceDir);
-  for (const dir of [secretsDir, join(secretsDir, 'agents'), join(secretsDir, 'services')]) {
+  for (const dir of [
+    secretsDir,
+    ...['agents', 'launchers', 'services'].map((sub) => join(secretsDir, sub)),
+  ]) {
     ensureSecretDir(dir);
   }
   rmSync(bundleDir, { recursive: true, force: true });
   cpSync(sourceDir, bundleDir, { recursive: true });
 
   const layout = secretsLayout(secretsDir);
-  const agentKeyFiles = provisionAgentKeys(source, bundleDir, layout);
+  const agentKeyFiles = provisionSignerKeys(source.agents.values(), bundleDir, 'agents', layout.agentKeyFile);
+  const launcherKeyFiles = provisionSignerKeys(
+    source.launchers.values(),
+    bundleDir,
+    'launchers',
+    layout.launcherKeyFile,
+  );
   const { approverTokensFile, operatorTokensFile, keyringFile, toolCredentialsFile, destinationsFile } =
     layout;
   provisionTokens(source.approvers, bundleDir, { approverTokensFile, operatorTokensFile });
@@ -75,6 +85,7 @@ export async function assembleLocalBundle(opts: LocalBundleOptions): Promise<Loc
     bundleDir,
     secretsDir,
     agentKeyFiles,
+    launcherKeyFiles,
     approverTokensFile,
     operatorTokensFile,
     serviceKeyFiles,
@@ -110,20 +121,26 @@ function isSameOrInside(parent: string, child: string): boolean {
   return path === '' || (path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path));
 }
 
-function provisionAgentKeys(
-  source: Bundle,
+/**
+ * Signers (agents, launchers) that already list keys are provisioned elsewhere; each keyless one
+ * gets a local key, its public half written into its file in the bundle copy.
+ */
+function provisionSignerKeys<T extends AgentRecord | LauncherRecord>(
+  signers: Iterable<T>,
   bundleDir: string,
-  layout: SecretsLayout,
+  folder: 'agents' | 'launchers',
+  keyFileOf: (id: string) => string,
 ): Record<string, string> {
   const keyFiles: Record<string, string> = {};
-  for (const agent of source.agents.values()) {
-    // Agents that already list keys are provisioned elsewhere; only the keyless ones get local keys.
-    if (agent.public_keys.length > 0) continue;
-    const keyFile = layout.agentKeyFile(agent.id);
-    const privateJwk = ensureSigningKey(keyFile, `${agent.id}-1`);
-    const record: AgentRecord = { ...agent, public_keys: [toPublicJwk(privateJwk)] };
-    writeBundleJson(join(bundleDir, 'agents', `${agent.id}.json`), record);
-    keyFiles[agent.id] = keyFile;
+  for (const signer of signers) {
+    if (signer.public_keys.length > 0) continue;
+    const keyFile = keyFileOf(signer.id);
+    const privateJwk = ensureSigningKey(keyFile, `${signer.id}-1`);
+    writeBundleJson(join(bundleDir, folder, `${signer.id}.json`), {
+      ...signer,
+      public_keys: [toPublicJwk(privateJwk)],
+    });
+    keyFiles[signer.id] = keyFile;
   }
   return keyFiles;
 }

@@ -14,6 +14,7 @@ import {
 export function secretsLayout(secretsDir: string) {
   return {
     agentKeyFile: (agentId: string) => join(secretsDir, 'agents', `${agentId}.private.jwk.json`),
+    launcherKeyFile: (launcherId: string) => join(secretsDir, 'launchers', `${launcherId}.private.jwk.json`),
     gateKeyFile: (gate: AttestingGate) => join(secretsDir, 'services', `${gate}.private.jwk.json`),
     keyringFile: join(secretsDir, 'service-keyring.json'),
     /** The same public keys as a JWKS, the form downstream systems fetch (not secret). */

@@ -4,7 +4,14 @@ import agentSchema from '../../../schemas/bundle/agent.schema.json';
 import toolSchema from '../../../schemas/bundle/tool.schema.json';
 import budgetsSchema from '../../../schemas/bundle/budgets.schema.json';
 import approversSchema from '../../../schemas/bundle/approvers.schema.json';
-import type { AgentRecord, ApproverRegistry, BudgetLimits, ToolDefinition } from './generated/events';
+import launcherSchema from '../../../schemas/bundle/launcher.schema.json';
+import type {
+  AgentRecord,
+  ApproverRegistry,
+  BudgetLimits,
+  LauncherRecord,
+  ToolDefinition,
+} from './generated/events';
 import { describeSchemaErrors, type ValidationResult } from './payload-validation';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -15,6 +22,7 @@ interface BundleFileKinds {
   tool: ToolDefinition;
   budgets: BudgetLimits;
   approvers: ApproverRegistry;
+  launcher: LauncherRecord;
 }
 
 const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
@@ -22,6 +30,7 @@ const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
   tool: ajv.compile(toolSchema),
   budgets: ajv.compile(budgetsSchema),
   approvers: ajv.compile(approversSchema),
+  launcher: ajv.compile(launcherSchema),
 };
 
 /** Checks one bundle file against its schema in schemas/bundle. */

@@ -24,6 +24,12 @@ export const reasonCodes = [
   'run_mismatch',
   'invalid_proposal',
   'replayed_proposal_id',
+  // Runs (ADR 0011): the launcher's run ticket the proposal carries.
+  'run_not_opened',
+  'bad_run_ticket',
+  'run_ticket_mismatch',
+  'launcher_not_allowed',
+  'run_expired',
   'unknown_tool',
   'invalid_arguments',
   'policy_denied',

@@ -11,7 +11,7 @@ import executedSchema from '../../../schemas/events/airlock.actions.executed.sch
 import outcomesSchema from '../../../schemas/events/airlock.proposals.outcomes.schema.json';
 import dlqSchema from '../../../schemas/events/airlock.dlq.schema.json';
 import controlSchema from '../../../schemas/events/airlock.control.schema.json';
-import type { CloudEventEnvelope, Proposal } from './generated/events';
+import type { CloudEventEnvelope, Proposal, RunTicket } from './generated/events';
 import type { TopicKey, TopicPayloads } from './topics';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: string };
@@ -33,6 +33,7 @@ const payloadValidators: Record<TopicKey, ValidateFunction> = {
 };
 const envelopeValidator = ajv.compile(envelopeSchema);
 const proposalValidator = ajv.compile({ $ref: `${definitionsSchema.$id}#/definitions/Proposal` });
+const runTicketValidator = ajv.compile({ $ref: `${definitionsSchema.$id}#/definitions/RunTicket` });
 
 export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
@@ -59,4 +60,8 @@ export function validateEnvelope(value: unknown): ValidationResult<CloudEventEnv
 
 export function validateProposal(value: unknown): ValidationResult<Proposal> {
   return check<Proposal>(proposalValidator, value);
+}
+
+export function validateRunTicket(value: unknown): ValidationResult<RunTicket> {
+  return check<RunTicket>(runTicketValidator, value);
 }

@@ -6,3 +6,10 @@ export {
   type SubmissionVerificationOptions,
 } from './submission-verification';
 export { signProposal, proposalJwsType } from './proposal-signing';
+export {
+  defaultMaxRunSeconds,
+  runTicketJwsType,
+  signRunTicket,
+  verifyRun,
+  type RunVerdict,
+} from './run-tickets';

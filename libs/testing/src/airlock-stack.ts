@@ -10,7 +10,7 @@ import { ClickHouseHttp } from '@airlock/clickhouse';
 import { localInfra, repoRoot } from './local-infra';
 import { ServiceProcess } from './service-process';
 import { StandInApi } from './stand-in-api';
-import { EventWatcher, TestAgent, testKafka } from './kafka-test-clients';
+import { EventWatcher, TestAgent, TestLauncher, testKafka } from './kafka-test-clients';
 
 export interface StackOptions {
   /** Changes a copy of the example bundle before the stack uses it, e.g. a shorter approval timeout. */
@@ -166,7 +166,12 @@ export class AirlockStack {
   agent(agentId = 'support-triage'): TestAgent {
     if (!this.producer) throw new Error('stack is not started');
     const key = readSigningKey(this.paths.agentKeyFiles[agentId] ?? '');
-    return new TestAgent(this.producer, this.namespace, agentId, key);
+    return new TestAgent(this.producer, this.namespace, agentId, key, this.launcher());
+  }
+
+  /** The example bundle's launcher (support-desk), which opens the runs of support-triage. */
+  launcher(launcherId = 'support-desk'): TestLauncher {
+    return new TestLauncher(launcherId, readSigningKey(this.paths.launcherKeyFiles[launcherId] ?? ''));
   }
 
   approverToken(approverId: string): string {

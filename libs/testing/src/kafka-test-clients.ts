@@ -1,9 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { buildEnvelope, type Envelope, type Proposal, type TopicKey } from '@airlock/contracts';
+import {
+  buildEnvelope,
+  type Envelope,
+  type Proposal,
+  type RunTicket,
+  type TopicKey,
+} from '@airlock/contracts';
 import type { SigningKey } from '@airlock/attestation';
 import { topicName } from '@airlock/messaging';
-import { signProposal } from '@airlock/proposal-verification';
+import { signProposal, signRunTicket } from '@airlock/proposal-verification';
 import { waitUntil } from './wait-until';
 
 export function testKafka(brokers: string): Kafka {
@@ -14,30 +20,77 @@ export function testKafka(brokers: string): Kafka {
   });
 }
 
-/** What an agent does from its own code: sign a proposal with its key and publish it. */
+/** What a launcher does when it starts an agent for a user: open the run by signing its ticket. */
+export class TestLauncher {
+  private readonly tickets = new Map<string, string>();
+
+  constructor(
+    readonly launcherId: string,
+    private readonly key: SigningKey,
+  ) {}
+
+  /** The ticket of a run, opened on first use for an hour, on behalf of user u-1 of team support. */
+  ticketFor(runId: string, agentId: string): string {
+    const key = `${runId}\u0000${agentId}`;
+    let ticket = this.tickets.get(key);
+    if (ticket === undefined) {
+      ticket = this.open({ run_id: runId, agent_id: agentId, user_id: 'u-1', team: 'support' });
+      this.tickets.set(key, ticket);
+    }
+    return ticket;
+  }
+
+  open(
+    facts: Omit<RunTicket, 'launcher_id' | 'issued_at' | 'expires_at'>,
+    seconds = 3600,
+    now = new Date(),
+  ): string {
+    const expires = new Date(now.getTime() + seconds * 1000);
+    return signRunTicket(
+      {
+        ...facts,
+        launcher_id: this.launcherId,
+        issued_at: now.toISOString(),
+        expires_at: expires.toISOString(),
+      },
+      this.key,
+    );
+  }
+}
+
+/**
+ * What an agent does from its own code: sign a proposal with its key and publish it. Given a
+ * launcher, each proposal carries its run's ticket, as an agent started by that launcher would.
+ */
 export class TestAgent {
   constructor(
     private readonly producer: Producer,
     private readonly namespace: string,
     readonly agentId: string,
     private readonly key: SigningKey,
+    readonly launcher?: TestLauncher,
   ) {}
 
+  /** `overrides` may set `run_ticket`, or remove it with `run_ticket: undefined`. */
   proposal(
     runId: string,
     tool: string,
     args: Record<string, unknown>,
     overrides: Partial<Proposal> = {},
   ): Proposal {
-    return {
+    const ticket = this.launcher?.ticketFor(runId, this.agentId);
+    const proposal: Proposal = {
       proposal_id: `p-${randomUUID()}`,
       run_id: runId,
       agent_id: this.agentId,
       tool,
       arguments: args,
       issued_at: new Date().toISOString(),
+      ...(ticket === undefined ? {} : { run_ticket: ticket }),
       ...overrides,
     };
+    if ('run_ticket' in overrides && overrides.run_ticket === undefined) delete proposal.run_ticket;
+    return proposal;
   }
 
   async signedEnvelope(proposal: Proposal, key: SigningKey = this.key): Promise<Envelope<'proposals'>> {

@@ -6,6 +6,7 @@ import {
   proposalOutcomeEnvelope,
   type Envelope,
   type Proposal,
+  type RunFacts,
 } from '@airlock/contracts';
 import { HaltBoard, haltedDecision, haltTargetOf } from '@airlock/halts';
 import { proposalHash, signAttestation, type SigningKey } from '@airlock/attestation';
@@ -19,7 +20,7 @@ import {
   type RawKafkaMessage,
   type RefusedEvent,
 } from '@airlock/messaging';
-import { verifySubmission, type FreshnessWindow } from '@airlock/proposal-verification';
+import { verifyRun, verifySubmission, type FreshnessWindow } from '@airlock/proposal-verification';
 import { JsonLogger } from '@airlock/service-runtime';
 import { tagActiveSpan } from '@airlock/telemetry';
 import { SubmissionLedger } from './submission-ledger';
@@ -62,8 +63,9 @@ export class IntakeGate implements GateRoutes {
 
   async admit(envelope: Envelope<'proposals'>, message: RawKafkaMessage): Promise<Emission[]> {
     const rejection = { runId: envelope.runid, submissionId: envelope.id, message };
+    const now = new Date();
     const verdict = await verifySubmission(envelope.data, envelope, this.bundle.agents, {
-      now: new Date(),
+      now,
       freshness: this.freshness,
     });
     if (!verdict.ok) {
@@ -73,6 +75,10 @@ export class IntakeGate implements GateRoutes {
     }
     const { proposal } = verdict;
     tagActiveSpan({ runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id });
+    const run = verifyRun(proposal, verdict.agent, this.bundle.launchers, now);
+    if (!run.ok) {
+      return [this.reject({ ...rejection, agentId: proposal.agent_id, code: run.code, reason: run.reason })];
+    }
     const hash = proposalHash(proposal);
     const halt = this.halts.haltOf(haltTargetOf(proposal, this.bundle.agents.get(proposal.agent_id)?.team));
     const claim = await this.ledger.claim(
@@ -102,7 +108,7 @@ export class IntakeGate implements GateRoutes {
       } as const;
       return [emission('outcomes', proposalOutcomeEnvelope(proposal, decision))];
     }
-    return [await this.accept(proposal, hash, envelope.id)];
+    return [await this.accept(proposal, hash, envelope.id, run.facts)];
   }
 
   /** A message that is not even a readable submission still gets an answer when its key names a run. */
@@ -116,7 +122,12 @@ export class IntakeGate implements GateRoutes {
     ];
   }
 
-  private async accept(proposal: Proposal, hash: string, submissionId: string): Promise<Emission> {
+  private async accept(
+    proposal: Proposal,
+    hash: string,
+    submissionId: string,
+    run: RunFacts,
+  ): Promise<Emission> {
     const attestation = await signAttestation(this.signingKey, {
       gate: 'intake',
       verdict: 'accepted',
@@ -133,7 +144,7 @@ export class IntakeGate implements GateRoutes {
         agentId: proposal.agent_id,
         dedupKey: proposal.proposal_id,
       },
-      { proposal, proposal_hash: hash, attestations: [attestation], submission_id: submissionId },
+      { proposal, proposal_hash: hash, attestations: [attestation], submission_id: submissionId, run },
     );
     this.logger.event('info', 'proposal accepted', {
       run_id: proposal.run_id,

@@ -62,6 +62,7 @@ export interface AirlockEvents {
   'bundle/agent'?: AgentRecord;
   'bundle/approvers'?: ApproverRegistry;
   'bundle/budgets'?: BudgetLimits;
+  'bundle/launcher'?: LauncherRecord;
   'bundle/tool'?: ToolDefinition;
 }
 /**
@@ -166,6 +167,10 @@ export interface Proposal {
   };
   issued_at: string;
   workflow?: string;
+  /**
+   * The compact JWS (typ airlock-run+jws) by which a launcher opened this run for this agent (ADR 0011); the agent carries it unchanged in every proposal of the run.
+   */
+  run_ticket?: string;
 }
 /**
  * Topic airlock.budget.reservations, type airlock.budget.reserved: budget set aside the cost of this proposal within the run's caps.
@@ -259,7 +264,7 @@ export interface PolicyDecision {
   bundle_hash: string;
 }
 /**
- * Topic airlock.proposals.accepted, type airlock.proposal.accepted: intake verified the agent's signature, the schema, the size and that the proposal id is new.
+ * Topic airlock.proposals.accepted, type airlock.proposal.accepted: intake verified the agent's signature, the run ticket, the schema, the size and that the proposal id is new.
  */
 export interface ProposalAccepted {
   proposal: Proposal;
@@ -273,6 +278,36 @@ export interface ProposalAccepted {
    * CloudEvent id of the agent's submission.
    */
   submission_id: string;
+  run?: RunFacts;
+}
+/**
+ * What intake verified about the proposal's run: the launcher's ticket, or that the agent opened the run itself where the bundle allows it. Trusted context for later gates.
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "RunFacts".
+ */
+export interface RunFacts {
+  opened_by: 'launcher' | 'agent';
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  launcher_id?: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  user_id?: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  team?: string;
+  /**
+   * @maxItems 16
+   */
+  labels?: string[];
+  expires_at?: string;
 }
 /**
  * Topic airlock.proposals.outcomes, type airlock.proposal.outcome: the one terminal outcome of a proposal (or of a submission intake refused).
@@ -352,6 +387,48 @@ export interface Definitions {
   [k: string]: unknown;
 }
 /**
+ * The payload of a run ticket: what a launcher says, with its own key, about a run it opened. The agent cannot change it.
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "RunTicket".
+ */
+export interface RunTicket {
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  run_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  agent_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  launcher_id: string;
+  /**
+   * On whose behalf the run acts.
+   */
+  user_id: string;
+  /**
+   * The tenant the run belongs to.
+   */
+  team?: string;
+  /**
+   * Task labels, e.g. the kind of request the user made.
+   *
+   * @maxItems 16
+   */
+  labels?: string[];
+  issued_at: string;
+  /**
+   * No proposal of the run is accepted after this: the run's maximum duration.
+   */
+  expires_at: string;
+}
+/**
  * bundle/agents/<id>.json: an agent's identity, owner and the public keys its proposals are signed with.
  */
 export interface AgentRecord {
@@ -365,6 +442,10 @@ export interface AgentRecord {
    */
   team?: string;
   description?: string;
+  /**
+   * For local development only: proposals without a launcher's run ticket are accepted, the agent opening its own runs. Default false.
+   */
+  opens_own_runs?: boolean;
   /**
    * Ed25519 public keys as JWK (kty OKP, crv Ed25519) with a kid each; several during a rotation.
    */
@@ -418,6 +499,30 @@ export interface BudgetLimits {
    * Caps across runs: per agent, team or everything (or per run), on one tool or all, over fixed UTC windows. Every limit that applies is reserved atomically with the run's caps before execution.
    */
   limits?: Limit[];
+}
+/**
+ * bundle/launchers/<id>.json: an application that starts agents on users' behalf and opens their runs by signing run tickets with its own key (ADR 0011).
+ */
+export interface LauncherRecord {
+  id: string;
+  name: string;
+  /**
+   * The agents this launcher may open runs for.
+   */
+  agents: string[];
+  /**
+   * The longest run it may open: a ticket valid for longer is refused (default 86400).
+   */
+  max_run_seconds?: number;
+  /**
+   * Ed25519 public keys as JWK (kty OKP, crv Ed25519) with a kid each; several during a rotation.
+   */
+  public_keys: {
+    kty: 'OKP';
+    crv: 'Ed25519';
+    x: string;
+    kid: string;
+  }[];
 }
 /**
  * bundle/tools/<name>.json: one tool an agent may propose to call.

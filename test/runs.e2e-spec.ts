@@ -1,0 +1,82 @@
+import { readSigningKey } from '@airlock/bundle';
+import { TestLauncher, useAirlockStack } from '@airlock/testing';
+
+/** Runs are opened by launchers (ADR 0011): an agent cannot invent one, nor change what it says. */
+describe('runs opened by launchers', () => {
+  const airlock = useAirlockStack();
+
+  const ticket = { title: 'Printer on fire', priority: 'high' };
+
+  it("executes a proposal carrying its launcher's ticket, and hands the run's facts to the gates", async () => {
+    const proposal = airlock.agent.proposal('run-opened', 'tickets.create', ticket);
+    await airlock.agent.submit(proposal);
+    expect((await airlock.stack.watcher.waitForOutcome(proposal.proposal_id)).envelope.data['outcome']).toBe(
+      'executed',
+    );
+    const rows = await waitForRows(
+      `run_id = 'run-opened' AND event_type = 'airlock.proposal.accepted' AND attestation = 'verified'`,
+    );
+    expect(JSON.parse(rows[0].payload)).toMatchObject({
+      run: { opened_by: 'launcher', launcher_id: 'support-desk', user_id: 'u-1', team: 'support' },
+    });
+  });
+
+  it.each([
+    [
+      'without a ticket',
+      () => airlock.agent.proposal('run-invented', 'tickets.create', ticket, { run_ticket: undefined }),
+      'run_not_opened',
+    ],
+    [
+      "with another run's ticket",
+      () =>
+        airlock.agent.proposal('run-borrowed', 'tickets.create', ticket, {
+          run_ticket: airlock.stack.launcher().ticketFor('run-someone-else', 'support-triage'),
+        }),
+      'run_ticket_mismatch',
+    ],
+    [
+      'after its run ended',
+      () =>
+        airlock.agent.proposal('run-ended', 'tickets.create', ticket, {
+          run_ticket: airlock.stack
+            .launcher()
+            .open(
+              { run_id: 'run-ended', agent_id: 'support-triage', user_id: 'u-1' },
+              60,
+              new Date(Date.now() - 120_000),
+            ),
+        }),
+      'run_expired',
+    ],
+    [
+      'with a ticket the agent signed itself',
+      () =>
+        airlock.agent.proposal('run-self-signed', 'tickets.create', ticket, {
+          // The agent's own key, claiming to be the support desk.
+          run_ticket: new TestLauncher(
+            'support-desk',
+            readSigningKey(airlock.stack.paths.agentKeyFiles['support-triage'] ?? ''),
+          ).ticketFor('run-self-signed', 'support-triage'),
+        }),
+      'bad_run_ticket',
+    ],
+  ])('rejects a proposal %s and calls nothing', async (_what, make, code) => {
+    const proposal = make();
+    await airlock.agent.submit(proposal);
+    const outcome = await airlock.stack.watcher.waitForRunOutcome(proposal.run_id);
+    expect(outcome).toMatchObject({ outcome: 'rejected', reason_code: code, decided_by: 'intake' });
+    expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
+  });
+
+  async function waitForRows(where: string) {
+    let rows: { payload: string }[] = [];
+    for (let attempt = 0; attempt < 100 && rows.length === 0; attempt += 1) {
+      rows = await airlock.stack.clickhouse.select<{ payload: string }>(
+        `SELECT payload FROM ${airlock.stack.database}.events FINAL WHERE ${where}`,
+      );
+      if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return rows;
+  }
+});
