@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { AirlockStack, serviceNames, type StackOptions } from '@airlock/testing';
+import { measureHaltToRefusal, type HaltMeasurement } from './halt-latency';
 import { AirlockLoad, cpuPerProposal, type AirlockStep, type CpuPerProposal } from './airlock-load';
 import { AuditLagProbe } from './audit-lag';
 import type { BenchPlan } from './bench-plan';
@@ -30,6 +31,7 @@ export interface AirlockResults {
   rssKib: Record<string, number>;
   duplicateOutcomes: number;
   auditQueryErrors: number;
+  killSwitch: HaltMeasurement;
 }
 
 /**
@@ -63,6 +65,13 @@ export async function measureAirlock(
   const low = await fixed('low', plan.lowRate);
   const medium = await fixed('medium', plan.mediumRate);
   const ladder = await climbAirlockLadder(load, audit, plan);
+  const killSwitch = await measureHaltToRefusal(
+    stack,
+    clock,
+    plan.mediumRate,
+    plan.airlockStepMs,
+    plan.airlockLossTimeoutMs,
+  );
   load.fillAuditLags();
   measured.add(stack);
   return {
@@ -79,6 +88,7 @@ export async function measureAirlock(
     rssKib: rssOf(groups),
     duplicateOutcomes: clock.duplicates,
     auditQueryErrors: audit.queryErrors,
+    killSwitch,
   };
 }
 

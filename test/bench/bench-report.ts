@@ -7,6 +7,7 @@ import type { AuditLagSummary } from './audit-lag';
 import type { BenchPlan } from './bench-plan';
 import type { CedarThroughput } from './cedar-throughput';
 import type { GoalCheck, IdleShare } from './goal-checks';
+import type { HaltMeasurement } from './halt-latency';
 import { renderGrowth, type GrowthResults } from './growth';
 import { hopNames } from './hop-timeline';
 import type { ChainBaseline, HopBaseline } from './kafka-baselines';
@@ -101,6 +102,7 @@ function airlockSection(r: BenchResults): string[] {
     ),
     `  Airlock max sustained: ${maxLine(r.airlock.ladder, 'proposals/s')}` +
       (r.airlock.duplicateOutcomes > 0 ? `; ${r.airlock.duplicateOutcomes} duplicate outcomes (!)` : ''),
+    killSwitchLine(r.airlock.killSwitch),
     '',
     `Where the time goes: p50 / p90 of each hop, ms (record on the gate's input topic → its record on the next; ` +
       `B_chain p50 / ${r.chain.hops} = ${fmt(perChainHop(r))} per hop)`,
@@ -209,5 +211,14 @@ function hopTable(steps: AirlockStep[]): string {
         return summary === undefined ? '—' : `${fmt(summary.p50)} / ${fmt(summary.p90)}`;
       }),
     ]),
+  );
+}
+
+function killSwitchLine(halt: HaltMeasurement): string {
+  const first =
+    halt.haltToFirstRefusalMs === undefined ? 'no refusal seen' : `${fmt(halt.haltToFirstRefusalMs)} ms`;
+  return (
+    `  Kill switch at ${halt.rate}/s: first \`halted\` outcome ${first} after the operator's halt; ` +
+    `${halt.executedAfterHalt} of ${halt.sentAfterHalt} proposals sent after the halt executed`
   );
 }
