@@ -42,10 +42,7 @@ describe('limits across runs, two instances of every gate', () => {
       const proposal = refund(runId, cents);
       await airlock.agent.submit(proposal);
       await approveWhenPending(proposal.proposal_id);
-      const outcome = await airlock.stack.watcher.waitForOutcome(proposal.proposal_id);
-      answers.push(
-        `${String(outcome.envelope.data['outcome'])}/${String(outcome.envelope.data['reason_code'])}`,
-      );
+      answers.push(await airlock.stack.watcher.waitForVerdict(proposal.proposal_id));
     }
     expect(answers).toEqual([
       'executed/tool_call_succeeded',
@@ -62,15 +59,12 @@ describe('limits across runs, two instances of every gate', () => {
       }),
     );
     await Promise.all(proposals.map((proposal) => airlock.agent.submit(proposal)));
-    const outcomes = await Promise.all(
-      proposals.map((proposal) => airlock.stack.watcher.waitForOutcome(proposal.proposal_id, 90_000)),
+    const verdicts = await Promise.all(
+      proposals.map((proposal) => airlock.stack.watcher.waitForVerdict(proposal.proposal_id, 90_000)),
     );
 
     const counted: Record<string, number> = {};
-    for (const outcome of outcomes) {
-      const key = `${String(outcome.envelope.data['outcome'])}/${String(outcome.envelope.data['reason_code'])}`;
-      counted[key] = (counted[key] ?? 0) + 1;
-    }
+    for (const verdict of verdicts) counted[verdict] = (counted[verdict] ?? 0) + 1;
     expect(counted).toEqual({
       'executed/tool_call_succeeded': 50,
       'over_budget/agent_call_cap_reached': 150,

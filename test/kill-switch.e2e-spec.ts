@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildEnvelope, type HaltScope } from '@airlock/contracts';
 import { controlKeyOf } from '@airlock/halts';
 import { serviceNames, useAirlockStack, type ServiceProcess } from '@airlock/testing';
 
 /** The kill switch (ADR 0009) on real Kafka, PostgreSQL and ClickHouse, every service a process. */
 describe('the kill switch', () => {
-  const airlock = useAirlockStack();
+  const airlock = useAirlockStack({
+    editBundle: (dir) => {
+      const path = join(dir, 'budgets.json');
+      const budgets = JSON.parse(readFileSync(path, 'utf8'));
+      budgets.stopping_rules = { max_identical_calls: 2 };
+      writeFileSync(path, JSON.stringify(budgets));
+    },
+  });
 
   const operatorApi = (path: string, token: string | undefined, body?: unknown) =>
     fetch(`${airlock.stack.approvalUrl}${path}`, {
@@ -192,6 +201,50 @@ describe('the kill switch', () => {
     const listed = (await (await operatorApi('/operator/halts', olivia())).json()) as { halts: unknown[] };
     expect(listed.halts).toEqual([]);
   });
+
+  it('halts a run that calls a tool a third time with the same arguments, and refuses what follows', async () => {
+    const again = () =>
+      airlock.agent.proposal('run-loop', 'tickets.create', { title: 'Again', priority: 'low' });
+    const answers: string[] = [];
+    for (let call = 0; call < 3; call += 1) {
+      const proposal = again();
+      await airlock.agent.submit(proposal);
+      answers.push(await airlock.stack.watcher.waitForVerdict(proposal.proposal_id));
+    }
+    expect(answers).toEqual([
+      'executed/tool_call_succeeded',
+      'executed/tool_call_succeeded',
+      'halted/loop_detected',
+    ]);
+
+    // The rule halted the whole run, as budget: every gate refuses even a different call now.
+    await waitForHalt({ kind: 'run', id: 'run-loop' }, 'airlock-budget');
+    const different = airlock.agent.proposal('run-loop', 'tickets.create', {
+      title: 'Other',
+      priority: 'low',
+    });
+    await airlock.agent.submit(different);
+    expect((await airlock.stack.watcher.waitForOutcome(different.proposal_id)).envelope.data).toMatchObject({
+      outcome: 'halted',
+      reason_code: 'run_halted',
+      decided_by: 'intake',
+    });
+    expect(airlock.stack.standIn.requestsFor(different.proposal_id)).toHaveLength(0);
+  });
+
+  async function waitForHalt(scope: HaltScope, operatorId: string): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const listed = (await (await operatorApi('/operator/halts', olivia())).json()) as {
+        halts: { scope: HaltScope; operator_id: string }[];
+      };
+      const found = listed.halts.some(
+        (halt) => controlKeyOf(halt.scope) === controlKeyOf(scope) && halt.operator_id === operatorId,
+      );
+      if (found) return new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${controlKeyOf(scope)} was never halted by ${operatorId}`);
+  }
 
   async function waitForApprovalStatus(proposalId: string, status: string): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt += 1) {

@@ -11,3 +11,10 @@ export {
   type LimitRefusalCode,
   type UsageKey,
 } from './limits';
+export {
+  decideStoppingRules,
+  identicalCallsRule,
+  stoppingRuleCharges,
+  type StoppingDecision,
+  type StoppingRules,
+} from './stopping-rules';

@@ -53,6 +53,8 @@ export const reasonCodes = [
   'global_spend_cap_reached',
   'global_meter_cap_reached',
   'meter_unreadable',
+  // Stopping rules (budgets.json stopping_rules): the run is halted.
+  'loop_detected',
   'missing_attestation',
   'invalid_attestation',
   'destination_not_allowed',

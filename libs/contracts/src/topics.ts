@@ -71,13 +71,14 @@ export const topics = {
   /**
    * Halts and resumes, keyed by scope (not by run), compacted so that the last change of each
    * scope is kept for good: a gate starting up reads the whole topic (ADR 0009). The operator API
-   * lives on the approval service, which attests what operators change.
+   * lives on the approval service, which attests what operators change; budget halts a run whose
+   * stopping rule fired.
    */
   control: {
     name: 'airlock.control',
     eventType: 'airlock.control.changed',
     schema: 'airlock.control',
-    attestedBy: ['approval'],
+    attestedBy: ['approval', 'budget'],
     compacted: true,
   },
 } as const satisfies Record<

@@ -191,6 +191,12 @@ export class EventWatcher {
     return this.waitFor('outcomes', (event) => event.envelope.data['proposal_id'] === proposalId, timeoutMs);
   }
 
+  /** The proposal's terminal outcome and reason code, as `outcome/reason_code`: what tests compare. */
+  async waitForVerdict(proposalId: string, timeoutMs = 30000): Promise<string> {
+    const { data } = (await this.waitForOutcome(proposalId, timeoutMs)).envelope;
+    return `${String(data['outcome'])}/${String(data['reason_code'])}`;
+  }
+
   /** For submissions that never became a proposal (unreadable, oversized): their run still gets an answer. */
   async waitForRunOutcome(runId: string, timeoutMs = 30000): Promise<Record<string, unknown>> {
     return (await this.waitFor('outcomes', (event) => event.envelope.data['run_id'] === runId, timeoutMs))

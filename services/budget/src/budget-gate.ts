@@ -3,20 +3,33 @@ import {
   buildEnvelope,
   proposalOutcomeEnvelope,
   type Envelope,
+  type Proposal,
   type ProposalOutcome,
+  type ToolDefinition,
 } from '@airlock/contracts';
 import { signAttestation, type SigningKey } from '@airlock/attestation';
-import { chargesFor, microToUsd, usdToMicro } from '@airlock/budget-ledger';
+import {
+  chargesFor,
+  decideLimits,
+  decideStoppingRules,
+  microToUsd,
+  stoppingRuleCharges,
+  usdToMicro,
+  type ChargedCall,
+} from '@airlock/budget-ledger';
 import { Bundle } from '@airlock/bundle';
-import { describeHalt, HaltBoard, haltTargetOf, isHaltReasonCode } from '@airlock/halts';
+import { controlKeyOf, describeHalt, HaltBoard, haltTargetOf, isHaltReasonCode } from '@airlock/halts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { estimateCostUsd } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
-import { ReservationStore } from './reservation-store';
+import { ReservationStore, type ReservationContext, type ReservationRecord } from './reservation-store';
 
 export const BUDGET_SIGNING_KEY = Symbol('BUDGET_SIGNING_KEY');
 
 type Cleared = Envelope<'policyDecisions'> | Envelope<'approvalDecisions'>;
+
+/** Who a run halted by a stopping rule was halted by, as operators and the audit see it. */
+const stoppingRuleOperator = 'airlock-budget';
 
 /**
  * Executor outcomes that mean the tool was never called: the reservation was never spent. Only an
@@ -67,56 +80,15 @@ export class BudgetGate implements GateRoutes {
     const { proposal, proposal_hash } = envelope.data;
     const tool = this.bundle.tools.get(proposal.tool);
     const costUsd = tool ? estimateCostUsd(tool) : 0;
-    const team = this.bundle.agents.get(proposal.agent_id)?.team;
-    const halt = this.halts.haltOf(haltTargetOf(proposal, team));
-    const limits = this.bundle.budgets.limits ?? [];
-    const charged = chargesFor(
-      limits,
-      {
-        runId: proposal.run_id,
-        agentId: proposal.agent_id,
-        team,
-        tool,
-        toolName: proposal.tool,
-        arguments: proposal.arguments,
-        costMicroUsd: usdToMicro(costUsd),
-      },
-      new Date(),
-    );
-    const refusal =
-      halt !== undefined
-        ? { code: halt.reasonCode, reason: describeHalt(halt) }
-        : charged.ok
-          ? undefined
-          : { code: charged.code, reason: charged.reason };
     const record = await this.store.reserve(
       proposal.proposal_id,
       proposal.run_id,
       costUsd,
       this.bundle.budgets.per_run,
-      { limits, charges: charged.ok ? charged.charges : [], ...(refusal === undefined ? {} : { refusal }) },
+      this.reservationContext(proposal, tool, costUsd),
     );
     const identity = { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id };
-    if (record.status === 'refused') {
-      const halted = isHaltReasonCode(record.code);
-      this.logger.event('info', halted ? 'proposal halted' : 'over budget', {
-        run_id: proposal.run_id,
-        proposal_id: proposal.proposal_id,
-        reason: record.reason,
-      });
-      return [
-        emission(
-          'outcomes',
-          proposalOutcomeEnvelope(proposal, {
-            outcome: halted ? 'halted' : 'over_budget',
-            reason_code: record.code,
-            reason: record.reason,
-            decided_by: 'budget',
-            bundle_hash: this.bundle.hash,
-          }),
-        ),
-      ];
-    }
+    if (record.status === 'refused') return this.refuse(proposal, record);
     const reservedCostUsd = microToUsd(record.cost_micro_usd);
     const attestation = await signAttestation(this.signingKey, {
       gate: 'budget',
@@ -144,6 +116,80 @@ export class BudgetGate implements GateRoutes {
       },
     );
     return [emission('budgetReservations', reserved)];
+  }
+
+  /**
+   * What the reservation must also respect: a halt in force, every limit across runs that applies,
+   * and the stopping rules, all counted in the ledger in the one transaction.
+   */
+  private reservationContext(
+    proposal: Proposal,
+    tool: ToolDefinition | undefined,
+    costUsd: number,
+  ): ReservationContext {
+    const team = this.bundle.agents.get(proposal.agent_id)?.team;
+    const halt = this.halts.haltOf(haltTargetOf(proposal, team));
+    if (halt !== undefined) return { refusal: { code: halt.reasonCode, reason: describeHalt(halt) } };
+    const limits = this.bundle.budgets.limits ?? [];
+    const rules = this.bundle.budgets.stopping_rules ?? {};
+    const call: ChargedCall = {
+      runId: proposal.run_id,
+      agentId: proposal.agent_id,
+      team,
+      tool,
+      toolName: proposal.tool,
+      arguments: proposal.arguments,
+      costMicroUsd: usdToMicro(costUsd),
+    };
+    const charged = chargesFor(limits, call, new Date());
+    if (!charged.ok) return { refusal: { code: charged.code, reason: charged.reason } };
+    const ruleCharges = stoppingRuleCharges(rules, call);
+    return {
+      charges: [...charged.charges, ...ruleCharges],
+      decide: (used) => {
+        const stopped = decideStoppingRules(rules, ruleCharges, used, call);
+        return stopped.ok ? decideLimits(limits, charged.charges, used) : stopped;
+      },
+    };
+  }
+
+  /**
+   * A refusal ends the proposal: over budget, or halted (a halt in force, or a stopping rule that
+   * fired, which also halts the run for every later proposal, on airlock.control).
+   */
+  private refuse(proposal: Proposal, record: Extract<ReservationRecord, { status: 'refused' }>): Emission[] {
+    const stopped = record.code === 'loop_detected';
+    const halted = stopped || isHaltReasonCode(record.code);
+    this.logger.event('info', halted ? 'proposal halted' : 'over budget', {
+      run_id: proposal.run_id,
+      proposal_id: proposal.proposal_id,
+      reason: record.reason,
+    });
+    const outcome = emission(
+      'outcomes',
+      proposalOutcomeEnvelope(proposal, {
+        outcome: halted ? 'halted' : 'over_budget',
+        reason_code: record.code,
+        reason: record.reason,
+        decided_by: 'budget',
+        bundle_hash: this.bundle.hash,
+      }),
+    );
+    if (!stopped) return [outcome];
+    const scope = { kind: 'run', id: proposal.run_id } as const;
+    const halt = buildEnvelope(
+      'control',
+      'airlock/budget',
+      { runId: controlKeyOf(scope) },
+      {
+        scope,
+        state: 'halted',
+        reason: record.reason,
+        operator_id: stoppingRuleOperator,
+        changed_at: new Date().toISOString(),
+      },
+    );
+    return [outcome, emission('control', halt)];
   }
 
   async settle(outcome: ProposalOutcome): Promise<Emission[]> {

@@ -1,6 +1,6 @@
 import { TestStoreSchema } from '@airlock/postgres';
 import { LocalInfraConfig, loadConfig } from '@airlock/service-runtime';
-import { chargesFor } from '@airlock/budget-ledger';
+import { chargesFor, decideLimits } from '@airlock/budget-ledger';
 import type { Limit, ToolDefinition } from '@airlock/contracts';
 import { ReservationStore, reservationStoreMigrations } from './reservation-store';
 
@@ -67,7 +67,11 @@ describe('ReservationStore', () => {
       };
       const result = chargesFor(agentCap, call, now);
       if (!result.ok) throw new Error(result.reason);
-      return { limits: agentCap, charges: result.charges };
+      const { charges } = result;
+      return {
+        charges,
+        decide: (used: ReadonlyMap<string, number>) => decideLimits(agentCap, charges, used),
+      };
     };
     // A fresh run per call: the run caps never bind, the agent's does.
     const records = await Promise.all(

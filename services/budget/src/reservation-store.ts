@@ -1,12 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import {
-  decideLimits,
-  decideReservation,
-  ledgerKey,
-  type Charge,
-  type RunUsage,
-} from '@airlock/budget-ledger';
-import type { BudgetLimits, Limit } from '@airlock/contracts';
+import { decideReservation, ledgerKey, type Charge, type RunUsage } from '@airlock/budget-ledger';
+import type { BudgetLimits } from '@airlock/contracts';
 import { inTransaction } from '@airlock/postgres';
 
 export const reservationStoreMigrations = [
@@ -37,12 +31,16 @@ export const reservationStoreMigrations = [
   `ALTER TABLE reservations ADD COLUMN IF NOT EXISTS charges jsonb NOT NULL DEFAULT '[]'`,
 ];
 
-/** Besides the run's own caps: the limits across runs with what the call charges them. */
+export type ChargeDecision = { ok: true } | { ok: false; code: string; reason: string };
+
+/** Besides the run's own caps: what the call charges the ledger's rows, and how to judge them. */
 export interface ReservationContext {
   /** A reason to refuse known before any cap is looked at: a halt in force, an unreadable meter. */
   refusal?: { code: string; reason: string };
-  limits?: readonly Limit[];
+  /** Rows of `limit_usage` the call adds to: limits across runs, stopping rules. */
   charges?: readonly Charge[];
+  /** Whether the charges fit, given each charged row's usage so far (keyed by ledgerKey). */
+  decide?: (used: ReadonlyMap<string, number>) => ChargeDecision;
 }
 
 export type ReservationRecord =
@@ -111,7 +109,7 @@ export class ReservationStore {
         ? ({ ok: false, ...refusal } as const)
         : decideReservation(usage, limits, costUsd, runId);
       const decision = runDecision.ok
-        ? await this.decideCharges(client, context.limits ?? [], charges, runDecision)
+        ? await this.decideCharges(client, charges, context.decide, runDecision)
         : runDecision;
       if (!decision.ok) {
         await client.query(
@@ -149,11 +147,11 @@ export class ReservationStore {
    */
   private async decideCharges<T extends { ok: true }>(
     client: PoolClient,
-    limits: readonly Limit[],
     charges: readonly Charge[],
+    decide: ReservationContext['decide'],
     admitted: T,
   ): Promise<T | { ok: false; code: string; reason: string }> {
-    if (charges.length === 0) return admitted;
+    if (charges.length === 0 || decide === undefined) return admitted;
     const [limitIds, subjects, windowStarts] = chargeColumns(charges);
     const locked = await client.query<{
       limit_id: string;
@@ -173,7 +171,7 @@ export class ReservationStore {
         Number(row.used),
       ]),
     );
-    const decision = decideLimits(limits, charges, used);
+    const decision = decide(used);
     return decision.ok ? admitted : decision;
   }
 

@@ -496,6 +496,15 @@ export interface BudgetLimits {
     max_spend_usd: number;
   };
   /**
+   * Rules that halt a run when it behaves like a loop (ADR 0010 addendum).
+   */
+  stopping_rules?: {
+    /**
+     * A run may call one tool with the same arguments at most this many times; the next such call halts the run.
+     */
+    max_identical_calls?: number;
+  };
+  /**
    * Caps across runs: per agent, team or everything (or per run), on one tool or all, over fixed UTC windows. Every limit that applies is reserved atomically with the run's caps before execution.
    */
   limits?: Limit[];
