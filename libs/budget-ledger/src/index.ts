@@ -3,6 +3,7 @@ export { decideReservation, releaseReservation, type RunUsage, type ReservationD
 export {
   chargesFor,
   decideLimits,
+  inLockOrder,
   ledgerKey,
   meterValue,
   windowStart,

@@ -105,9 +105,15 @@ export function chargesFor(limits: readonly Limit[], call: ChargedCall, now: Dat
     const key = { limit_id: limit.id, subject, window_start: windowStart(limit.window, now).toISOString() };
     charges.push({ ...key, amount });
   }
-  // One order for every reservation, so that two of them lock the same ledger rows in the same order.
-  charges.sort((a, b) => ledgerKey(a).localeCompare(ledgerKey(b)));
-  return { ok: true, charges };
+  return { ok: true, charges: inLockOrder(charges) };
+}
+
+/** One order for every reservation, so that two of them lock the ledger rows they share in the same order. */
+export function inLockOrder(charges: readonly Charge[]): Charge[] {
+  return charges
+    .map((charge) => ({ charge, key: ledgerKey(charge) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ charge }) => charge);
 }
 
 export function ledgerKey(key: UsageKey): string {

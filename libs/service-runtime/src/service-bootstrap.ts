@@ -39,9 +39,9 @@ async function createApp(definition: ServiceDefinition): Promise<INestApplicatio
 /**
  * Starts one Airlock service: telemetry first (so every span is captured), then the topics it
  * needs, the halts in force (for a gate that has them), the Nest application, and the Kafka
- * consumer that feeds its handler. Logs one
- * `service ready` line that scripts and tests wait for. SIGTERM stops consuming first, then closes
- * the application, so no handler runs against a closed publisher or pool.
+ * consumer that feeds its handler. Logs one `service ready` line that scripts and tests wait for.
+ * SIGTERM stops consuming first, then closes the application, so no handler runs against a closed
+ * publisher or pool.
  */
 export async function runService(definition: ServiceDefinition): Promise<void> {
   const { config } = definition;

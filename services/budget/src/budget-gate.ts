@@ -12,6 +12,7 @@ import {
   chargesFor,
   decideLimits,
   decideStoppingRules,
+  inLockOrder,
   microToUsd,
   stoppingRuleCharges,
   usdToMicro,
@@ -145,7 +146,7 @@ export class BudgetGate implements GateRoutes {
     if (!charged.ok) return { refusal: { code: charged.code, reason: charged.reason } };
     const ruleCharges = stoppingRuleCharges(rules, call);
     return {
-      charges: [...charged.charges, ...ruleCharges],
+      charges: inLockOrder([...charged.charges, ...ruleCharges]),
       decide: (used) => {
         const stopped = decideStoppingRules(rules, ruleCharges, used, call);
         return stopped.ok ? decideLimits(limits, charged.charges, used) : stopped;

@@ -84,15 +84,12 @@ export class ExecutorGate implements GateRoutes {
     const state = await this.attempts.begin(proposal.proposal_id, proposal.run_id, idempotencyKey, halted);
     if (state.kind === 'finished') return state.published ? 'already_reported' : state.result;
     if (state.kind === 'interrupted' && (!tool.idempotent || halted !== undefined)) {
-      const why = halted === undefined ? 'because the tool is not idempotent' : `because ${halted.reason}`;
+      const why = halted === undefined ? 'the tool is not idempotent' : halted.reason;
+      const reason = `an earlier attempt of ${tool.name} was interrupted; it is not retried because ${why} — a human must check`;
       const unknown: AttemptResult = {
         kind: 'unknown',
         reason_code: 'result_unknown_after_crash',
-        reason:
-          `an earlier attempt of ${tool.name} was interrupted; it is not retried ${why} — a human must check`.slice(
-            0,
-            2000,
-          ),
+        reason: reason.slice(0, 2000),
       };
       await this.attempts.finish(proposal.proposal_id, unknown);
       return unknown;
@@ -143,7 +140,7 @@ export class ExecutorGate implements GateRoutes {
       emission(
         'outcomes',
         proposalOutcomeEnvelope(proposal, {
-          outcome: executed ? 'executed' : result.kind === 'failed' ? 'failed' : result.kind,
+          outcome: executed ? 'executed' : result.kind,
           reason_code: executed ? 'tool_call_succeeded' : result.reason_code,
           reason: executed ? `${proposal.tool} answered HTTP ${result.status_code}` : result.reason,
           decided_by: 'executor',
