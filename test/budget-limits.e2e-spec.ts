@@ -85,6 +85,53 @@ describe('limits across runs, two instances of every gate', () => {
     }
   });
 
+  it('tells operators what is left of each budget, and nobody else', async () => {
+    const standing = async (path: string, token?: string) =>
+      fetch(`${airlock.stack.budgetUrl}/budget/${path}`, {
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      });
+    expect((await standing('agents/support-triage')).status).toBe(401);
+    expect((await standing('agents/support-triage', airlock.stack.approverToken('bob'))).status).toBe(403);
+
+    const olivia = airlock.stack.operatorToken('olivia');
+    const agent = (await (await standing('agents/support-triage', olivia)).json()) as {
+      limits: { limit_id: string; unit: string; cap: number; used: number; remaining: number }[];
+    };
+    expect(agent.limits).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          limit_id: 'agent-tickets-per-day',
+          unit: 'calls',
+          cap: 50,
+          used: 50,
+          remaining: 0,
+        }),
+        expect.objectContaining({
+          limit_id: 'support-refunds-per-day',
+          unit: 'money_moved_cents',
+          cap: 5000,
+          used: 5000,
+          remaining: 0,
+        }),
+      ]),
+    );
+    const team = (await (await standing('teams/support', olivia)).json()) as {
+      limits: { limit_id: string; unit: string; cap: number; used: number; remaining: number }[];
+    };
+    // 50 tickets at $0.01 and two refunds at $0.05 were reserved and spent.
+    expect(team.limits).toEqual([
+      expect.objectContaining({
+        limit_id: 'team-spend-per-month',
+        unit: 'usd',
+        cap: 1000,
+        used: 0.6,
+        remaining: 999.4,
+      }),
+    ]);
+    const run = (await (await standing('runs/run-refund-1', olivia)).json()) as { per_run: unknown };
+    expect(run.per_run).toEqual({ max_tool_calls: 3, calls: 1, max_spend_usd: 1, spend_usd: 0.05 });
+  });
+
   async function approveWhenPending(proposalId: string): Promise<void> {
     const headers = {
       authorization: `Bearer ${airlock.stack.approverToken('bob')}`,

@@ -2,6 +2,7 @@
 //   halt <global|team|agent|tool|run> [id] --reason "..."   stop what the scope covers (ADR 0009)
 //   resume <global|team|agent|tool|run> [id] --reason "..."
 //   halts                                                 what is halted now
+//   budget <run|agent|team|global> [id]                   what is left of each budget
 // It calls the operator API with the token of a local operator (--as <id>, default the first in
 // operator-tokens.json) or AIRLOCK_OPERATOR_TOKEN; AIRLOCK_APPROVAL_URL says where the API is.
 import { join, resolve } from 'node:path';
@@ -9,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { readStringMap, secretsLayout } from '@airlock/bundle';
 
 const usage = `usage: npm run airlock -- halt|resume <global|team|agent|tool|run> [id] --reason "why" [--as operator]
-       npm run airlock -- halts`;
+       npm run airlock -- halts
+       npm run airlock -- budget <run|agent|team|global> [id]`;
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 
@@ -42,16 +44,15 @@ async function main(): Promise<void> {
   });
   const [command, kind, id] = positionals;
   const approvalUrl = process.env['AIRLOCK_APPROVAL_URL'] ?? 'http://127.0.0.1:7300';
+  const budgetUrl = process.env['AIRLOCK_BUDGET_URL'] ?? 'http://127.0.0.1:7301';
   const token = operatorToken(values.as);
-  const call = async (path: string, body?: unknown) => {
-    const response = await fetch(`${approvalUrl}${path}`, {
+  const call = async (path: string, body?: unknown, baseUrl = approvalUrl) => {
+    const response = await fetch(`${baseUrl}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     }).catch((error: unknown) =>
-      fail(
-        `cannot reach the operator API at ${approvalUrl} (${String(error)}); is Airlock running (npm start)?`,
-      ),
+      fail(`cannot reach the operator API at ${baseUrl} (${String(error)}); is Airlock running (npm start)?`),
     );
     const answer: unknown = await response.json().catch(() => undefined);
     if (!response.ok) fail(`${response.status}: ${JSON.stringify(answer)}`);
@@ -72,6 +73,32 @@ async function main(): Promise<void> {
     for (const halt of halts) {
       say(
         `${halt.scope.kind} ${halt.scope.id ?? ''}  ${halt.reason_code}  by ${halt.operator_id} at ${halt.changed_at}: ${halt.reason}`,
+      );
+    }
+    return;
+  }
+  if (command === 'budget' && kind !== undefined) {
+    const path = kind === 'global' ? 'global' : `${kind}s/${encodeURIComponent(id ?? '')}`;
+    const standing = (await call(`/budget/${path}`, undefined, budgetUrl)) as {
+      per_run?: { max_tool_calls: number; calls: number; max_spend_usd: number; spend_usd: number };
+      limits: {
+        limit_id: string;
+        window: string;
+        unit: string;
+        cap: number;
+        used: number;
+        remaining: number;
+      }[];
+    };
+    const { per_run: run } = standing;
+    if (run)
+      say(
+        `run caps  calls ${run.calls} of ${run.max_tool_calls}, spend $${run.spend_usd} of $${run.max_spend_usd}`,
+      );
+    if (standing.limits.length === 0 && !run) say(`no limit in budgets.json applies to ${kind} ${id ?? ''}`);
+    for (const limit of standing.limits) {
+      say(
+        `${limit.limit_id}  this ${limit.window}: ${limit.used} of ${limit.cap} ${limit.unit} used, ${limit.remaining} left`,
       );
     }
     return;

@@ -12,6 +12,7 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 REPO_ROOT="$(cd "$AIRLOCK_LOCAL_DIR/../.." && pwd)"
 GENERATED="$AIRLOCK_LOCAL_DIR/.generated"
 APPROVAL_PORT=7300
+BUDGET_PORT=7301
 STAND_IN_PORT=7400
 # Each service answers GET /healthz on the next port after this one (7311 for intake, ...).
 HEALTH_PORT_BASE=7310
@@ -115,6 +116,7 @@ for name in "${SERVICES[@]}"; do
     AIRLOCK_BUNDLE_DIR="$GENERATED/bundle" \
     AIRLOCK_SECRETS_DIR="$GENERATED/secrets" \
     AIRLOCK_APPROVAL_PORT="$APPROVAL_PORT" \
+    AIRLOCK_BUDGET_PORT="$BUDGET_PORT" \
     AIRLOCK_APPROVAL_SWEEP_MS=1000 \
     AIRLOCK_HEALTH_PORT="${HEALTH_PORTS[$name]}" \
     node -r ./deploy/local/register-paths.js "dist/services/$name/src/main.js"
@@ -136,6 +138,7 @@ $(printf '[airlock]                    %s\n' "${topic_names[@]}")
 [airlock] Kill switch      npm run airlock -- halt agent support-triage --reason "why"   (resume, halts)
 [airlock]                  operator API: http://127.0.0.1:$APPROVAL_PORT/operator/halts
 [airlock]                  operator tokens: $GENERATED/secrets/operator-tokens.json
+[airlock] Budgets          http://127.0.0.1:$BUDGET_PORT/budget/agents/support-triage   (runs/<id>, teams/<id>, global; operator token)
 [airlock] Health           $(for name in "${SERVICES[@]}"; do printf '%s :%s  ' "$name" "${HEALTH_PORTS[$name]}"; done)(GET /healthz)
 [airlock] ClickHouse       $AIRLOCK_CLICKHOUSE_URL, database airlock (table airlock.events)
 [airlock] PostgreSQL       $AIRLOCK_POSTGRES_URL

@@ -19,3 +19,4 @@ export {
   type StoppingDecision,
   type StoppingRules,
 } from './stopping-rules';
+export { standingKeys, standingOf, type LimitStanding } from './standing';

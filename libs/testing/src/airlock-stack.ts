@@ -55,6 +55,8 @@ export class AirlockStack {
   readonly watcher: EventWatcher;
   readonly clickhouse: ClickHouseHttp;
   approvalUrl = '';
+  /** The first budget process's operator API (what is left of each budget). */
+  budgetUrl = '';
   readonly healthUrls = {} as Record<ServiceName, string>;
   /**
    * Every process of each service, the first being `services[name]`; more than one per gate when
@@ -110,6 +112,8 @@ export class AirlockStack {
     );
     const approvalPort = await freePort();
     this.approvalUrl = `http://127.0.0.1:${approvalPort}`;
+    const budgetPort = await freePort();
+    this.budgetUrl = `http://127.0.0.1:${budgetPort}`;
     const env = {
       AIRLOCK_KAFKA_BROKERS: localInfra.kafkaBrokers,
       AIRLOCK_CLICKHOUSE_URL: localInfra.clickhouseUrl,
@@ -118,6 +122,7 @@ export class AirlockStack {
       AIRLOCK_BUNDLE_DIR: this.paths.bundleDir,
       AIRLOCK_SECRETS_DIR: this.paths.secretsDir,
       AIRLOCK_APPROVAL_PORT: String(approvalPort),
+      AIRLOCK_BUDGET_PORT: String(budgetPort),
       AIRLOCK_APPROVAL_SWEEP_MS: '500',
       AIRLOCK_TOOL_TIMEOUT_MS: '5000',
       // Short, so that a test holding a lock sees the gates wait, retry and recover within seconds.
@@ -147,6 +152,7 @@ export class AirlockStack {
           serviceEnv['AIRLOCK_APPROVAL_PORT'] = String(port);
           this.approvalUrls.push(`http://127.0.0.1:${port}`);
         }
+        if (name === 'budget') serviceEnv['AIRLOCK_BUDGET_PORT'] = String(await freePort());
         const instance = new ServiceProcess(
           name,
           serviceEnv,

@@ -4,7 +4,7 @@ import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { HaltBoard } from '@airlock/halts';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
-import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
+import { brokersOf, JsonLogger, namespaceOf, OperatorGuard } from '@airlock/service-runtime';
 import type { ApprovalConfig } from './approval.config';
 import { ApprovalDesk } from './approval-desk';
 import { ApprovalRequestsStore } from './approval-requests.store';
@@ -15,7 +15,6 @@ import { APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
 import { APPROVAL_KEYRING, JwksController } from './jwks.controller';
 import { KillSwitch } from './kill-switch';
 import { OperatorController } from './operator.controller';
-import { OperatorGuard } from './operator.guard';
 
 export interface ApprovalDependencies {
   config: ApprovalConfig;

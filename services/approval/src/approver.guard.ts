@@ -8,17 +8,11 @@ import {
 } from '@nestjs/common';
 import { authenticateApprover, type Approver } from '@airlock/approval-rules';
 import { Bundle } from '@airlock/bundle';
+import { bearerTokenOf } from '@airlock/service-runtime';
 
 interface ApproverRequest {
   headers: Record<string, string | string[] | undefined>;
   approver?: Approver;
-}
-
-/** The token of an `Authorization: Bearer <token>` header, if that is what was sent. */
-export function bearerTokenOf(authorization: string | string[] | undefined): string | undefined {
-  if (typeof authorization !== 'string') return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  return match?.[1];
 }
 
 /** Every approval route needs a registered approver's bearer token. */

@@ -11,10 +11,10 @@ import {
 import type { ControlChange, HaltScope } from '@airlock/contracts';
 import type { Operator } from '@airlock/approval-rules';
 import { scopeProblem } from '@airlock/halts';
+import { CurrentOperator, OperatorGuard } from '@airlock/service-runtime';
 import { strictValidation } from './approval-requests.dto';
 import { KillSwitch, type HaltView } from './kill-switch';
 import { ControlChangeBody } from './operator.dto';
-import { CurrentOperator, OperatorGuard } from './operator.guard';
 
 /** The operators' HTTP API: halt and resume a run, an agent, a tool, a team or everything. */
 @Controller('operator')

@@ -4,13 +4,14 @@ import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { HaltBoard } from '@airlock/halts';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
-import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
-import type { StatefulServiceConfig } from '@airlock/service-runtime';
+import { brokersOf, JsonLogger, namespaceOf, OperatorGuard } from '@airlock/service-runtime';
+import type { BudgetConfig } from './budget.config';
 import { BUDGET_SIGNING_KEY, BudgetGate } from './budget-gate';
+import { BudgetStandingController } from './budget-standing.controller';
 import { ReservationStore } from './reservation-store';
 
 export interface BudgetDependencies {
-  config: StatefulServiceConfig;
+  config: BudgetConfig;
   bundle: Bundle;
   signingKey: SigningKey;
   keyring: ServiceKeyring;
@@ -32,6 +33,7 @@ export class BudgetModule {
           signingKey: deps.signingKey,
         }),
       ],
+      controllers: [BudgetStandingController],
       providers: [
         { provide: Bundle, useValue: deps.bundle },
         { provide: BUDGET_SIGNING_KEY, useValue: deps.signingKey },
@@ -39,6 +41,7 @@ export class BudgetModule {
         { provide: HaltBoard, useValue: deps.halts },
         { provide: ReservationStore, useValue: new ReservationStore(deps.store) },
         BudgetGate,
+        OperatorGuard,
         gatePipelineProvider({
           gate: 'budget',
           keyring: deps.keyring,

@@ -1,5 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
-import { decideReservation, ledgerKey, type Charge, type RunUsage } from '@airlock/budget-ledger';
+import {
+  decideReservation,
+  ledgerKey,
+  type Charge,
+  type RunUsage,
+  type UsageKey,
+} from '@airlock/budget-ledger';
 import type { BudgetLimits } from '@airlock/contracts';
 import { inTransaction } from '@airlock/postgres';
 
@@ -173,6 +179,43 @@ export class ReservationStore {
     );
     const decision = decide(used);
     return decision.ok ? admitted : decision;
+  }
+
+  /** The run's own usage (reserved and spent), zero for a run that never reserved. */
+  async runUsage(runId: string): Promise<RunUsage> {
+    const found = await this.pool.query<{ calls: number; spend_micro_usd: string }>(
+      'SELECT calls, spend_micro_usd FROM run_usage WHERE run_id = $1',
+      [runId],
+    );
+    const row = found.rows[0];
+    return { calls: row?.calls ?? 0, spend_micro_usd: Number(row?.spend_micro_usd ?? 0) };
+  }
+
+  /** The usage in these ledger rows, keyed by ledgerKey; rows never charged are absent. */
+  async usageOf(keys: readonly UsageKey[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const [limitIds, subjects, windowStarts] = [
+      keys.map((key) => key.limit_id),
+      keys.map((key) => key.subject),
+      keys.map((key) => key.window_start),
+    ];
+    const found = await this.pool.query<{
+      limit_id: string;
+      subject: string;
+      window_start: Date;
+      used: string;
+    }>(
+      `SELECT u.limit_id, u.subject, u.window_start, u.used
+       FROM limit_usage u JOIN unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(limit_id, subject, window_start)
+         ON u.limit_id = k.limit_id AND u.subject = k.subject AND u.window_start = k.window_start`,
+      [limitIds, subjects, windowStarts],
+    );
+    return new Map(
+      found.rows.map((row) => [
+        ledgerKey({ ...row, window_start: row.window_start.toISOString() }),
+        Number(row.used),
+      ]),
+    );
   }
 
   /** Gives a reservation back when the tool was never called; a second release changes nothing. */

@@ -9,14 +9,23 @@ import {
 } from '@nestjs/common';
 import { authenticateApprover, authenticateOperator, type Operator } from '@airlock/approval-rules';
 import { Bundle } from '@airlock/bundle';
-import { bearerTokenOf } from './approver.guard';
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what was sent. */
+export function bearerTokenOf(authorization: string | string[] | undefined): string | undefined {
+  if (typeof authorization !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match?.[1];
+}
 
 interface OperatorRequest {
   headers: Record<string, string | string[] | undefined>;
   operator?: Operator;
 }
 
-/** Every operator route needs a registered operator's bearer token; an approver's is not enough. */
+/**
+ * Every operator route (the kill switch on approval, budget standings on budget) needs a registered
+ * operator's bearer token; an approver's is not enough.
+ */
 @Injectable()
 export class OperatorGuard implements CanActivate {
   constructor(@Inject(Bundle) private readonly bundle: Bundle) {}

@@ -1,0 +1,64 @@
+import type { Limit } from '@airlock/contracts';
+import { ledgerKey, windowStart, type UsageKey } from './limits';
+import { microToUsd, usdToMicro } from './money';
+
+/** One limit as it stands for one subject now: its cap, what is used (reserved or spent), what is left. */
+export interface LimitStanding {
+  limit_id: string;
+  tool?: string;
+  window: Limit['window'];
+  window_start: string;
+  /** `calls`, `usd` or the meter's name. */
+  unit: string;
+  cap: number;
+  used: number;
+  remaining: number;
+}
+
+/** The ledger rows that hold the subject's usage of each limit of that scope, in the current windows. */
+export function standingKeys(
+  limits: readonly Limit[],
+  scope: Limit['scope'],
+  subject: string,
+  now: Date,
+): UsageKey[] {
+  return limits
+    .filter((limit) => limit.scope === scope)
+    .map((limit) => ({
+      limit_id: limit.id,
+      subject,
+      window_start: windowStart(limit.window, now).toISOString(),
+    }));
+}
+
+/** What is left of each limit of the scope, given the ledger's usage (by ledgerKey); dollars as dollars. */
+export function standingOf(
+  limits: readonly Limit[],
+  scope: Limit['scope'],
+  subject: string,
+  used: ReadonlyMap<string, number>,
+  now: Date,
+): LimitStanding[] {
+  return limits
+    .filter((limit) => limit.scope === scope)
+    .map((limit) => {
+      const key = { limit_id: limit.id, subject, window_start: windowStart(limit.window, now).toISOString() };
+      const usage = used.get(ledgerKey(key)) ?? 0;
+      const [unit, cap, toUnit] =
+        limit.max_calls !== undefined
+          ? ['calls', limit.max_calls, (value: number) => value]
+          : limit.max_spend_usd !== undefined
+            ? ['usd', usdToMicro(limit.max_spend_usd), microToUsd]
+            : [limit.meter ?? 'meter', limit.max ?? 0, (value: number) => value];
+      return {
+        limit_id: limit.id,
+        ...(limit.tool === undefined ? {} : { tool: limit.tool }),
+        window: limit.window,
+        window_start: key.window_start,
+        unit,
+        cap: toUnit(cap),
+        used: toUnit(usage),
+        remaining: toUnit(Math.max(0, cap - usage)),
+      };
+    });
+}
