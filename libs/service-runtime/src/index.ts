@@ -2,4 +2,4 @@ export * from './json-logger';
 export * from './service-config';
 export * from './service-bootstrap';
 export * from './health-endpoint';
-export * from './operator-auth';
+export * from './bearer-auth';

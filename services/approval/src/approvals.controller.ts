@@ -11,12 +11,12 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Approver } from '@airlock/approval-rules';
+import { ApproverGuard, CurrentAccount } from '@airlock/service-runtime';
 import { ApprovalDesk, type ApproverVerdict } from './approval-desk';
 import { ApprovalDeskErrorFilter } from './approval-desk.errors';
 import { ApprovalAnswerBody, ListApprovalsQuery, strictValidation } from './approval-requests.dto';
 import type { ApprovalStatus } from './approval-requests.store';
 import type { ApprovalView } from './approval-view';
-import { ApproverGuard, CurrentApprover } from './approver.guard';
 
 type AnswerResult = { proposal_id: string; status: ApprovalStatus };
 
@@ -41,7 +41,7 @@ export class ApprovalsController {
   @HttpCode(200)
   async approve(
     @Param('proposalId') proposalId: string,
-    @CurrentApprover() approver: Approver,
+    @CurrentAccount() approver: Approver,
     @Body(strictValidation) body: ApprovalAnswerBody,
   ): Promise<AnswerResult> {
     return this.answer(proposalId, approver, 'approved', body);
@@ -51,7 +51,7 @@ export class ApprovalsController {
   @HttpCode(200)
   async deny(
     @Param('proposalId') proposalId: string,
-    @CurrentApprover() approver: Approver,
+    @CurrentAccount() approver: Approver,
     @Body(strictValidation) body: ApprovalAnswerBody,
   ): Promise<AnswerResult> {
     return this.answer(proposalId, approver, 'denied', body);

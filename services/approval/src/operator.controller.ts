@@ -11,7 +11,7 @@ import {
 import type { ControlChange, HaltScope } from '@airlock/contracts';
 import type { Operator } from '@airlock/approval-rules';
 import { scopeProblem } from '@airlock/halts';
-import { CurrentOperator, OperatorGuard } from '@airlock/service-runtime';
+import { CurrentAccount, OperatorGuard } from '@airlock/service-runtime';
 import { strictValidation } from './approval-requests.dto';
 import { KillSwitch, type HaltView } from './kill-switch';
 import { ControlChangeBody } from './operator.dto';
@@ -30,13 +30,13 @@ export class OperatorController {
   /** 202: the halt is on airlock.control; each gate obeys it as soon as it has read it. */
   @Post('halts')
   @HttpCode(202)
-  halt(@CurrentOperator() operator: Operator, @Body(strictValidation) body: ControlChangeBody) {
+  halt(@CurrentAccount() operator: Operator, @Body(strictValidation) body: ControlChangeBody) {
     return this.change(operator, body, 'halted');
   }
 
   @Post('resumes')
   @HttpCode(202)
-  resume(@CurrentOperator() operator: Operator, @Body(strictValidation) body: ControlChangeBody) {
+  resume(@CurrentAccount() operator: Operator, @Body(strictValidation) body: ControlChangeBody) {
     return this.change(operator, body, 'resumed');
   }
 
