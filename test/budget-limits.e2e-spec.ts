@@ -85,6 +85,19 @@ describe('limits across runs, two instances of every gate', () => {
     }
   });
 
+  it('still refuses past the agent cap after both budget instances restart', async () => {
+    await Promise.all(airlock.stack.instances.budget.map((instance) => instance.restart()));
+    const after = airlock.agent.proposal('run-after-restart', 'tickets.create', {
+      title: 'One more',
+      priority: 'low',
+    });
+    await airlock.agent.submit(after);
+    expect(await airlock.stack.watcher.waitForVerdict(after.proposal_id)).toBe(
+      'over_budget/agent_call_cap_reached',
+    );
+    expect(airlock.stack.standIn.requestsFor(after.proposal_id)).toHaveLength(0);
+  });
+
   it('tells operators what is left of each budget, and nobody else', async () => {
     const standing = async (path: string, token?: string) =>
       fetch(`${airlock.stack.budgetUrl}/budget/${path}`, {
