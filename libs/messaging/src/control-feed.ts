@@ -16,8 +16,9 @@ const catchUpTimeoutMs = 30_000;
  * from the beginning, in a consumer group of its own that commits nothing (so the broker drops it
  * when the instance leaves), and `start` returns only once it has read what the topic held when it
  * began: a gate never handles a proposal before it knows the halts in force. An event that is
- * unreadable or not attested by the approval service (where the operator API lives) changes
- * nothing; audit records it with its attestation status.
+ * unreadable, or not attested by a gate that may change halts (`topics.control.attestedBy`: the
+ * approval service's operator API, budget's stopping rules), changes nothing; audit records it with
+ * its attestation status.
  */
 export class ControlFeed {
   private readonly consumer: Consumer;
