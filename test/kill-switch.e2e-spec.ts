@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -200,6 +201,40 @@ describe('the kill switch', () => {
     );
     const listed = (await (await operatorApi('/operator/halts', olivia())).json()) as { halts: unknown[] };
     expect(listed.halts).toEqual([]);
+  });
+
+  it("lets an operator halt, list and resume from the command line, with the operator's token", async () => {
+    const cli = (...args: string[]) =>
+      spawnSync(
+        'npx',
+        [
+          'ts-node',
+          '--transpile-only',
+          '-P',
+          'tsconfig.json',
+          '-r',
+          'tsconfig-paths/register',
+          'deploy/local/airlock-cli.ts',
+          ...args,
+        ],
+        {
+          cwd: join(__dirname, '..'),
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            AIRLOCK_APPROVAL_URL: airlock.stack.approvalUrl,
+            AIRLOCK_BUDGET_URL: airlock.stack.budgetUrl,
+            AIRLOCK_OPERATOR_TOKEN: olivia(),
+          },
+        },
+      );
+    const halted = cli('halt', 'tool', 'email.send', '--reason', 'mailer misbehaves');
+    expect(halted.status).toBe(0);
+    expect(halted.stdout).toContain('halted: tool:email.send (by olivia)');
+    expect(cli('halts').stdout).toContain('tool email.send  tool_halted  by olivia');
+    expect(cli('resume', 'tool', 'email.send', '--reason', 'fixed').status).toBe(0);
+    expect(cli('halt', 'tool', 'email.send').status).toBe(2);
+    expect(cli('budget', 'agent', 'support-triage').stdout).toContain('support-refunds-per-day  this day:');
   });
 
   it('halts a run that calls a tool a third time with the same arguments, and refuses what follows', async () => {

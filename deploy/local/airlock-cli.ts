@@ -5,9 +5,33 @@
 //   budget <run|agent|team|global> [id]                   what is left of each budget
 // It calls the operator API with the token of a local operator (--as <id>, default the first in
 // operator-tokens.json) or AIRLOCK_OPERATOR_TOKEN; AIRLOCK_APPROVAL_URL says where the API is.
+import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { IsOptional, IsString, IsUrl } from 'class-validator';
 import { readStringMap, secretsLayout } from '@airlock/bundle';
+import { loadConfig } from '@airlock/service-runtime';
+
+const localUrl = { require_protocol: true, require_tld: false, protocols: ['http', 'https'] };
+
+/** Where the operator APIs are, and the token to use instead of a local operator's. */
+class CliConfig {
+  @IsOptional()
+  @IsUrl(localUrl, {
+    message: 'AIRLOCK_APPROVAL_URL must be the approval service URL, e.g. http://127.0.0.1:7300',
+  })
+  AIRLOCK_APPROVAL_URL: string = 'http://127.0.0.1:7300';
+
+  @IsOptional()
+  @IsUrl(localUrl, {
+    message: 'AIRLOCK_BUDGET_URL must be the budget service URL, e.g. http://127.0.0.1:7301',
+  })
+  AIRLOCK_BUDGET_URL: string = 'http://127.0.0.1:7301';
+
+  @IsOptional()
+  @IsString()
+  AIRLOCK_OPERATOR_TOKEN?: string;
+}
 
 const usage = `usage: npm run airlock -- halt|resume <global|team|agent|tool|run> [id] --reason "why" [--as operator]
        npm run airlock -- halts
@@ -20,8 +44,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function operatorToken(as: string | undefined): string {
-  const fromEnvironment = process.env['AIRLOCK_OPERATOR_TOKEN'];
+function operatorToken(as: string | undefined, fromEnvironment: string | undefined): string {
   if (fromEnvironment && as === undefined) return fromEnvironment;
   const secretsDir = join(resolve(process.cwd()), 'deploy', 'local', '.generated', 'secrets');
   const { operatorTokensFile } = secretsLayout(secretsDir);
@@ -43,9 +66,9 @@ async function main(): Promise<void> {
     options: { reason: { type: 'string' }, as: { type: 'string' } },
   });
   const [command, kind, id] = positionals;
-  const approvalUrl = process.env['AIRLOCK_APPROVAL_URL'] ?? 'http://127.0.0.1:7300';
-  const budgetUrl = process.env['AIRLOCK_BUDGET_URL'] ?? 'http://127.0.0.1:7301';
-  const token = operatorToken(values.as);
+  const config = loadConfig(CliConfig);
+  const { AIRLOCK_APPROVAL_URL: approvalUrl, AIRLOCK_BUDGET_URL: budgetUrl } = config;
+  const token = operatorToken(values.as, config.AIRLOCK_OPERATOR_TOKEN);
   const call = async (path: string, body?: unknown, baseUrl = approvalUrl) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method: body === undefined ? 'GET' : 'POST',

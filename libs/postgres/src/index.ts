@@ -1,2 +1,3 @@
 export * from './service-store';
 export * from './test-store-schema';
+export * from './status-check';

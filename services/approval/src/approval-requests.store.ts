@@ -1,8 +1,11 @@
 import type { Pool } from 'pg';
 import { checkPendingCapacity, type PendingCapacity } from '@airlock/approval-rules';
 import type { ApproverRegistry, PolicyDecision } from '@airlock/contracts';
-import { inTransaction } from '@airlock/postgres';
+import { inTransaction, statusCheckMigration } from '@airlock/postgres';
 import type { TraceHeaders } from '@airlock/telemetry';
+
+/** Every status a request may have; a halt closes requests too (ADR 0009). */
+export const approvalStatuses = ['pending', 'approved', 'denied', 'expired', 'halted'] as const;
 
 export const approvalRequestsMigrations = [
   `CREATE TABLE IF NOT EXISTS approval_requests (
@@ -24,22 +27,11 @@ export const approvalRequestsMigrations = [
      WHERE status = 'pending'`,
   `CREATE INDEX IF NOT EXISTS approval_requests_unpublished ON approval_requests (decided_at)
      WHERE status <> 'pending' AND NOT published`,
-  // A halt closes requests too (ADR 0009); the code of the halt goes into its outcome.
+  // The code of the halt that closed a request goes into its outcome.
   `ALTER TABLE approval_requests ADD COLUMN IF NOT EXISTS halt_code text`,
-  `DO $$
-   BEGIN
-     IF NOT EXISTS (SELECT 1 FROM pg_constraint
-                    WHERE conrelid = 'approval_requests'::regclass
-                      AND conname = 'approval_requests_status_check'
-                      AND pg_get_constraintdef(oid) LIKE '%halted%') THEN
-       ALTER TABLE approval_requests DROP CONSTRAINT IF EXISTS approval_requests_status_check;
-       ALTER TABLE approval_requests ADD CONSTRAINT approval_requests_status_check
-         CHECK (status IN ('pending', 'approved', 'denied', 'expired', 'halted'));
-     END IF;
-   END $$`,
+  statusCheckMigration('approval_requests', approvalStatuses),
 ];
 
-export const approvalStatuses = ['pending', 'approved', 'denied', 'expired', 'halted'] as const;
 export type ApprovalStatus = (typeof approvalStatuses)[number];
 export type ClosedStatus = Exclude<ApprovalStatus, 'pending'>;
 
@@ -112,15 +104,7 @@ export class ApprovalRequestsStore {
       await client.query(
         `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          proposal.proposal_id,
-          proposal.run_id,
-          proposal.agent_id,
-          proposal.tool,
-          decision,
-          traceHeaders,
-          requestedAt,
-        ],
+        requestValues(decision, traceHeaders, requestedAt),
       );
       return 'opened';
     });
@@ -136,25 +120,13 @@ export class ApprovalRequestsStore {
     requestedAt: Date,
     halt: HaltClosing,
   ): Promise<ApprovalRequest | undefined> {
-    const { proposal } = decision;
     const inserted = await this.pool.query<ApprovalRequest>(
       `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at,
                                       status, decided_by, decided_at, comment, halt_code)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'halted', $8, now(), $9, $10)
        ON CONFLICT (proposal_id) DO NOTHING
        RETURNING *`,
-      [
-        proposal.proposal_id,
-        proposal.run_id,
-        proposal.agent_id,
-        proposal.tool,
-        decision,
-        traceHeaders,
-        requestedAt,
-        halt.operatorId,
-        halt.reason,
-        halt.code,
-      ],
+      [...requestValues(decision, traceHeaders, requestedAt), halt.operatorId, halt.reason, halt.code],
     );
     return inserted.rows[0];
   }
@@ -220,4 +192,18 @@ export class ApprovalRequestsStore {
     );
     return unpublished.rows;
   }
+}
+
+/** The first seven columns of a request, in the order both INSERTs list them. */
+function requestValues(decision: PolicyDecision, traceHeaders: TraceHeaders, requestedAt: Date): unknown[] {
+  const { proposal } = decision;
+  return [
+    proposal.proposal_id,
+    proposal.run_id,
+    proposal.agent_id,
+    proposal.tool,
+    decision,
+    traceHeaders,
+    requestedAt,
+  ];
 }

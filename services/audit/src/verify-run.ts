@@ -12,7 +12,7 @@ const usage =
   'attestation and nothing of it was quarantined; 1 otherwise, naming each event at fault.\n';
 
 /** `verify-run <run_id>`: what an analyst needs before trusting one run's record in ClickHouse. */
-async function verifyRun(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+async function verifyRun(argv: readonly string[]): Promise<number> {
   const runId = argv[0];
   if (!runId || runId.startsWith('-')) {
     process.stderr.write(usage);
@@ -21,7 +21,7 @@ async function verifyRun(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
   let config: LocalInfraConfig;
   try {
     // The namespace becomes part of a database name in SQL, so it is held to the services' rule.
-    config = loadConfig(LocalInfraConfig, env);
+    config = loadConfig(LocalInfraConfig);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}`);
     return 2;
@@ -34,7 +34,7 @@ async function verifyRun(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
   return report.ok ? 0 : 1;
 }
 
-verifyRun(process.argv.slice(2), process.env).then(
+verifyRun(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`verify-run failed: ${(error as Error).message}\n`);

@@ -1,9 +1,13 @@
 import type { Pool } from 'pg';
+import { statusCheckMigration } from '@airlock/postgres';
 import type { HaltReasonCode } from '@airlock/halts';
 import type { ToolCallResult } from './http-tool-adapter';
 
 /** How an attempt ended: the tool's answer, or a halt that stopped it before any call (ADR 0009). */
 export type AttemptResult = ToolCallResult | { kind: 'halted'; reason_code: HaltReasonCode; reason: string };
+
+/** Every status an attempt may have: started before the call, then how it ended. */
+const attemptStatuses = ['started', 'succeeded', 'failed', 'unknown', 'halted'] as const;
 
 export const attemptStoreMigrations = [
   `CREATE TABLE IF NOT EXISTS attempts (
@@ -27,17 +31,8 @@ export const attemptStoreMigrations = [
        ALTER TABLE attempts ALTER COLUMN result TYPE text USING result::text;
      END IF;
    END $$`,
-  // 'halted' joined the statuses with the kill switch; the check is replaced only where it lacks it.
-  `DO $$
-   BEGIN
-     IF NOT EXISTS (SELECT 1 FROM pg_constraint
-                    WHERE conrelid = 'attempts'::regclass AND conname = 'attempts_status_check'
-                      AND pg_get_constraintdef(oid) LIKE '%halted%') THEN
-       ALTER TABLE attempts DROP CONSTRAINT IF EXISTS attempts_status_check;
-       ALTER TABLE attempts ADD CONSTRAINT attempts_status_check
-         CHECK (status IN ('started', 'succeeded', 'failed', 'unknown', 'halted'));
-     END IF;
-   END $$`,
+  // 'halted' joined the statuses with the kill switch.
+  statusCheckMigration('attempts', attemptStatuses),
 ];
 
 export type AttemptState =
