@@ -140,9 +140,23 @@ describe('limits across runs, two instances of every gate', () => {
         used: 0.6,
         remaining: 999.4,
       }),
+      expect.objectContaining({
+        limit_id: 'team-inference-per-day',
+        unit: 'inference_usd',
+        cap: 100,
+        used: 0,
+        remaining: 100,
+      }),
     ]);
     const run = (await (await standing('runs/run-refund-1', olivia)).json()) as { per_run: unknown };
-    expect(run.per_run).toEqual({ max_tool_calls: 3, calls: 1, max_spend_usd: 1, spend_usd: 0.05 });
+    expect(run.per_run).toEqual({
+      max_tool_calls: 3,
+      calls: 1,
+      max_spend_usd: 1,
+      spend_usd: 0.05,
+      max_inference_usd: 2,
+      inference_usd: 0,
+    });
   });
 
   async function approveWhenPending(proposalId: string): Promise<void> {

@@ -103,10 +103,17 @@ async function main(): Promise<void> {
   if (command === 'budget' && kind !== undefined) {
     const path = kind === 'global' ? 'global' : `${kind}s/${encodeURIComponent(id ?? '')}`;
     const standing = (await call(`/budget/${path}`, undefined, budgetUrl)) as {
-      per_run?: { max_tool_calls: number; calls: number; max_spend_usd: number; spend_usd: number };
+      per_run?: {
+        max_tool_calls: number;
+        calls: number;
+        max_spend_usd: number;
+        spend_usd: number;
+        max_inference_usd?: number;
+        inference_usd: number;
+      };
       limits: {
         limit_id: string;
-        window: string;
+        window?: string;
         unit: string;
         cap: number;
         used: number;
@@ -114,14 +121,19 @@ async function main(): Promise<void> {
       }[];
     };
     const { per_run: run } = standing;
-    if (run)
+    if (run) {
+      const inference =
+        run.max_inference_usd === undefined
+          ? ''
+          : `, inference $${run.inference_usd} of $${run.max_inference_usd}`;
       say(
-        `run caps  calls ${run.calls} of ${run.max_tool_calls}, spend $${run.spend_usd} of $${run.max_spend_usd}`,
+        `run caps  calls ${run.calls} of ${run.max_tool_calls}, spend $${run.spend_usd} of $${run.max_spend_usd}${inference}`,
       );
+    }
     if (standing.limits.length === 0 && !run) say(`no limit in budgets.json applies to ${kind} ${id ?? ''}`);
     for (const limit of standing.limits) {
       say(
-        `${limit.limit_id}  this ${limit.window}: ${limit.used} of ${limit.cap} ${limit.unit} used, ${limit.remaining} left`,
+        `${limit.limit_id}  ${limit.window === undefined ? 'now' : `this ${limit.window}`}: ${limit.used} of ${limit.cap} ${limit.unit} used, ${limit.remaining} left`,
       );
     }
     return;

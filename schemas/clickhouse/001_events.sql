@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS {database}.events (
   proposal_id String,
   agent_id String,
   tool String,
+  team String,
   decision String,
   outcome String,
   reason_code String,

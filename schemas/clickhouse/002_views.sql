@@ -65,3 +65,30 @@ SELECT
   count() AS messages
 FROM {database}.quarantine FINAL
 GROUP BY day, topic, reason_code;
+
+-- Spend by day, team, agent and tool or model: each executed tool call at what it cost (what the
+-- tool reported where it reports it, its price otherwise), and each usage report at what budget
+-- priced it. A row is a tool's (model empty) or a model's (tool empty). `team` is the run's team
+-- as the gates saw it (the launcher's ticket's, else the agent's). The model is read from budget's
+-- own event, whose payload carries no agent-written keys, so the first "model" in it is budget's.
+DROP TABLE IF EXISTS {database}.spend_by_day;
+CREATE VIEW IF NOT EXISTS {database}.spend_by_day AS
+SELECT
+  toDate(event_time) AS day,
+  team,
+  agent_id,
+  tool,
+  model,
+  countIf(model = '') AS tool_calls,
+  countIf(model != '') AS usage_reports,
+  sum(cost_usd) AS spend_usd
+FROM (
+  SELECT event_time, team, agent_id, tool, '' AS model, cost_usd
+  FROM {database}.events FINAL
+  WHERE topic = 'airlock.actions.executed' AND attestation = 'verified'
+  UNION ALL
+  SELECT event_time, team, agent_id, '' AS tool, visitParamExtractString(payload, 'model') AS model, cost_usd
+  FROM {database}.events FINAL
+  WHERE topic = 'airlock.usage.accounted' AND attestation = 'verified'
+)
+GROUP BY day, team, agent_id, tool, model;

@@ -33,4 +33,12 @@ describe('checkPendingCapacity', () => {
     expect(checkPendingCapacity({ agent: defaultMaxPendingPerAgent - 1, run: 0 }, open, ids).ok).toBe(true);
     expect(checkPendingCapacity({ agent: defaultMaxPendingPerAgent, run: 0 }, open, ids).ok).toBe(false);
   });
+
+  it('halts the run under the stopping rule before any cap is looked at', () => {
+    expect(checkPendingCapacity({ agent: 0, run: 0 }, registry, ids, 1)).toEqual({ ok: true });
+    expect(checkPendingCapacity({ agent: 3, run: 1 }, registry, ids, 1)).toMatchObject({
+      ok: false,
+      code: 'too_many_pending_approvals',
+    });
+  });
 });

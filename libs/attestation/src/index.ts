@@ -27,4 +27,9 @@ export {
 } from './event-attestation';
 export { keyringFromJwks, publishedJwks, verifyExecutedAction, type Jwks } from './published-keys';
 export { generateGateKeys, type GateKeys } from './attestation-test-fixtures';
-export { signStatement, verifyStatement, type StatementCheck } from './signed-statements';
+export {
+  readStatementUnverified,
+  signStatement,
+  verifyStatement,
+  type StatementCheck,
+} from './signed-statements';

@@ -15,6 +15,8 @@ export interface AuditRow {
   proposal_id: string;
   agent_id: string;
   tool: string;
+  /** The run's team, on the events that state it (accepted, executed, usage accounted). */
+  team: string;
   decision: string;
   outcome: string;
   reason_code: string;
@@ -99,6 +101,7 @@ function buildRow(topic: string, envelope: AuditableEnvelope, context: AuditRowC
     proposal_id: identity.proposal_id || optionalText(envelope.proposalid),
     agent_id: identity.agent_id || optionalText(envelope.agentid),
     tool,
+    team: stringField(data, 'team') || stringField(objectField(data, 'run') ?? {}, 'team'),
     ...columnsOfTopic(topic, data),
     trace_id: context.traceId,
     payload: redactedPayload(topic, data, tool === '' ? [] : context.sensitiveFieldsOf(tool)),

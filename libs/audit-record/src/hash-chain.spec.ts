@@ -11,6 +11,7 @@ function rowNumber(n: number): AuditRow {
     proposal_id: `p${n}`,
     agent_id: 'a1',
     tool: 'issue_refund',
+    team: '',
     decision: 'allow',
     outcome: '',
     reason_code: '',
@@ -58,6 +59,15 @@ describe('verifyChain', () => {
   it('ignores columns that are not part of the row, such as ones ClickHouse adds', () => {
     const rows = chainOf(2).map((row) => ({ ...row, inserted_at: '2024-05-01 12:00:01' }));
     expect(verifyChain(rows).ok).toBe(true);
+  });
+
+  it('hashes a row with an empty later column as rows were hashed before the column existed', () => {
+    const [row] = chainOf(1);
+    const { team: _absent, ...withoutTeam } = row;
+    expect(chainRow(undefined, withoutTeam as unknown as AuditRow).hash).toBe(row.hash);
+    const withTeam = chainRow(undefined, { ...rowNumber(1), team: 'support' });
+    expect(withTeam.hash).not.toBe(row.hash);
+    expect(verifyChain([{ ...withTeam, team: 'billing' }])).toMatchObject({ ok: false, seq: 1 });
   });
 
   it('breaks at the seq whose field was tampered with', () => {

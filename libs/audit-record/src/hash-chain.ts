@@ -42,8 +42,15 @@ export const auditRowColumns: readonly (keyof AuditRow)[] = [
   'attestation_error',
 ];
 
+/**
+ * Columns added after rows were first written: hashed only where they hold a value, so a row
+ * written before a column existed (and read back with its default) hashes as it did then.
+ */
+export const laterAuditRowColumns: readonly (keyof AuditRow)[] = ['team'];
+
 function rowHash(prevHash: string, row: AuditRow): string {
-  const columns = Object.fromEntries(auditRowColumns.map((column) => [column, row[column]]));
+  const later = laterAuditRowColumns.filter((column) => row[column] !== '' && row[column] !== undefined);
+  const columns = Object.fromEntries([...auditRowColumns, ...later].map((column) => [column, row[column]]));
   return createHash('sha256')
     .update(prevHash + canonicalJson(columns), 'utf8')
     .digest('hex');

@@ -13,6 +13,7 @@ function row(topic: string, event_type: string, attestation: AuditRow['attestati
     proposal_id: 'p1',
     agent_id: 'a1',
     tool: 't',
+    team: '',
     decision: '',
     outcome: '',
     reason_code: '',

@@ -20,13 +20,21 @@ export interface RunVerification {
   unattested: UnattestedEvent[];
 }
 
+/** Topics whose events an agent or launcher signs inside the payload, with no gate attestation. */
+const signedOutsideTheGates: ReadonlySet<string> = new Set(
+  Object.values(topics)
+    .filter((topic) => topic.attestedBy.length === 0)
+    .map((topic) => topic.name),
+);
+
 export function verifyRunRecord(rows: readonly ChainedAuditRow[]): RunVerification {
   return { chain: verifyChain(rows), unattested: rows.flatMap((row) => unattestedEventOf(row) ?? []) };
 }
 
 function unattestedEventOf(row: ChainedAuditRow): UnattestedEvent | undefined {
-  const agentsTopic = row.topic === topics.proposals.name;
-  // Submissions are signed by their agent, not a gate; intake's accepted event is their attested record.
+  const agentsTopic = signedOutsideTheGates.has(row.topic);
+  // Submissions are signed by their agent (or launcher), not a gate; the gate that acted on them
+  // attests its own record (intake's accepted event, budget's usage accounted, the run's closing).
   if (agentsTopic ? row.attestation === 'agent_signed' : row.attestation === 'verified') return undefined;
   return {
     seq: row.seq,

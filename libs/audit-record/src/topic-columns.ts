@@ -42,6 +42,8 @@ export function columnsOfTopic(topic: string, data: EventData): DecisionColumns 
       return { ...common, decision: 'executed', cost_usd: numberField(data, 'cost_usd') };
     case topics.outcomes.name:
       return outcomeColumns(common, data);
+    case topics.usageAccounted.name:
+      return { ...common, decision: 'accounted', cost_usd: numberField(data, 'cost_usd') };
     case topics.control.name: {
       // Who halted or resumed, and why, stay in the payload; the state and the reason read as columns.
       const reason = stringField(data, 'reason');

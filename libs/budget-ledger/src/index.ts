@@ -1,14 +1,28 @@
 export { usdToMicro, microToUsd, formatUsd } from './money';
-export { decideReservation, releaseReservation, type RunUsage, type ReservationDecision } from './run-budget';
+export {
+  decideReservation,
+  effectiveRunLimits,
+  releaseReservation,
+  runLimitsProblem,
+  type RunUsage,
+  type ReservationDecision,
+} from './run-budget';
+export { priceUsage, type PricedUsage } from './inference';
 export {
   chargesFor,
   decideLimits,
+  inferenceCapsPassed,
+  inferenceCharges,
   inLockOrder,
   ledgerKey,
+  measureOf,
   meterValue,
+  reportedCostUsd,
+  settlementOf,
   windowStart,
   type Charge,
   type ChargedCall,
+  type LimitMeasure,
   type LimitRefusalCode,
   type UsageKey,
 } from './limits';

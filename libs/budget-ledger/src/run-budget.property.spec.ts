@@ -13,7 +13,7 @@ describe('decideReservation on arbitrary sequences of calls', () => {
         }),
         fc.array(fc.double({ min: 0, max: 20, noNaN: true }), { maxLength: 80 }),
         (limits, costs) => {
-          let usage: RunUsage = { calls: 0, spend_micro_usd: 0 };
+          let usage: RunUsage = { calls: 0, spend_micro_usd: 0, inference_micro_usd: 0 };
           for (const cost of costs) {
             const decision = decideReservation(usage, limits, cost);
             if (decision.ok) usage = decision.usage;

@@ -1,15 +1,48 @@
-import type { BudgetLimits } from '@airlock/contracts';
+import type { BudgetLimits, RunLimits } from '@airlock/contracts';
 import { formatUsd, usdToMicro } from './money';
 
-/** What one run has consumed so far: reserved and settled calls and spend. */
+/** What one run has consumed so far: reserved and settled calls and tool spend, and reported inference. */
 export interface RunUsage {
   calls: number;
   spend_micro_usd: number;
+  inference_micro_usd: number;
 }
 
 export type ReservationDecision =
   | { ok: true; usage: RunUsage; cost_micro_usd: number }
-  | { ok: false; code: 'run_call_cap_reached' | 'run_spend_cap_reached'; reason: string };
+  | {
+      ok: false;
+      code: 'run_call_cap_reached' | 'run_spend_cap_reached' | 'run_inference_cap_reached';
+      reason: string;
+    };
+
+const runLimitNames = ['max_tool_calls', 'max_spend_usd', 'max_inference_usd'] as const;
+
+/** A run's own caps: the bundle's, tightened by what its launcher set in the run ticket. */
+export function effectiveRunLimits(
+  bundle: BudgetLimits['per_run'],
+  launcher: RunLimits | undefined,
+): BudgetLimits['per_run'] {
+  const limits = { ...bundle };
+  for (const name of runLimitNames) {
+    const set = launcher?.[name];
+    const allowed = limits[name];
+    if (set !== undefined) limits[name] = allowed === undefined ? set : Math.min(allowed, set);
+  }
+  return limits;
+}
+
+/** Why a launcher may not set these caps (one above the bundle's), or undefined when it may. */
+export function runLimitsProblem(bundle: BudgetLimits['per_run'], launcher: RunLimits): string | undefined {
+  for (const name of runLimitNames) {
+    const set = launcher[name];
+    const allowed = bundle[name];
+    if (set !== undefined && allowed !== undefined && set > allowed) {
+      return `the run ticket sets ${name} to ${set}; the bundle allows a run at most ${allowed}`;
+    }
+  }
+  return undefined;
+}
 
 /**
  * Reserve before execution (invariant 4): the call is admitted only if it fits entirely under both
@@ -35,9 +68,16 @@ export function decideReservation(
       `this call would cost ${formatUsd(cost)}`;
     return { ok: false, code: 'run_spend_cap_reached', reason };
   }
+  if (limits.max_inference_usd !== undefined) {
+    const inferenceCap = usdToMicro(limits.max_inference_usd);
+    if (usage.inference_micro_usd >= inferenceCap) {
+      const reason = `${run} has reported ${formatUsd(usage.inference_micro_usd)} of inference, its ${formatUsd(inferenceCap)} cap`;
+      return { ok: false, code: 'run_inference_cap_reached', reason };
+    }
+  }
   return {
     ok: true,
-    usage: { calls: usage.calls + 1, spend_micro_usd: usage.spend_micro_usd + cost },
+    usage: { ...usage, calls: usage.calls + 1, spend_micro_usd: usage.spend_micro_usd + cost },
     cost_micro_usd: cost,
   };
 }
@@ -54,5 +94,5 @@ export function releaseReservation(usage: RunUsage, cost_micro_usd: number): Run
       `cannot release a ${formatUsd(cost_micro_usd)} call from usage of ${usage.calls} calls and ${formatUsd(usage.spend_micro_usd)}`,
     );
   }
-  return { calls: usage.calls - 1, spend_micro_usd: usage.spend_micro_usd - cost_micro_usd };
+  return { ...usage, calls: usage.calls - 1, spend_micro_usd: usage.spend_micro_usd - cost_micro_usd };
 }

@@ -24,6 +24,7 @@ export function stoppingRuleCharges(rules: StoppingRules, call: ChargedCall): Ch
       subject: `${call.runId}/${call.toolName}/${args}`,
       window_start: wholeRun,
       amount: 1,
+      measure: 'rule',
     },
   ];
 }

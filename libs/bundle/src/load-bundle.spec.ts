@@ -108,8 +108,13 @@ describe('loadBundle', () => {
     expect(bundle.budgets.limits?.map((limit) => limit.id)).toEqual([
       'support-refunds-per-day',
       'team-spend-per-month',
+      'team-inference-per-day',
     ]);
     expect(bundle.tools.get('payments.refund')?.meters).toEqual({ money_moved_cents: '$.amount_cents' });
+    expect(bundle.prices.models['gpt-4o-mini']).toEqual({
+      input_usd_per_million_tokens: 0.15,
+      output_usd_per_million_tokens: 0.6,
+    });
   });
 
   it.each([
@@ -117,9 +122,18 @@ describe('loadBundle', () => {
     ['a meter no tool declares', { meter: 'money_moved', max: 1, tool: undefined }, /which no tool declares/],
     ['a meter its tool does not declare', { tool: 'tickets.create' }, /tool tickets.create does not declare/],
     ['both a call cap and a meter', { max_calls: 3 }, /budgets.json/],
+    ['calls in flight over a window', { meter: undefined, max: undefined, max_in_flight: 2 }, /budgets.json/],
+    ['inference on one tool', { meter: undefined, max: undefined, max_inference_usd: 1 }, /budgets.json/],
   ])('rejects a limit on %s', (_what, change, message) => {
     editJson('budgets.json', (budgets) => Object.assign(budgets.limits[0], change));
     expect(() => loadBundle(copyDir)).toThrow(message);
+  });
+
+  it('rejects inference caps when no model has a price', () => {
+    unlinkSync(join(copyDir, 'prices.json'));
+    expect(() => loadBundle(copyDir)).toThrow(
+      'budgets.json caps inference spend, but prices.json prices no model',
+    );
   });
 
   it('rejects a limit id used twice', () => {

@@ -5,6 +5,7 @@ import type {
   ApproverRegistry,
   BudgetLimits,
   LauncherRecord,
+  PriceTable,
   ToolDefinition,
 } from '@airlock/contracts';
 import { BundleError } from './bundle-error';
@@ -28,6 +29,8 @@ export class Bundle {
     readonly approvers: ApproverRegistry,
     /** The applications that open runs for agents (ADR 0011); none is required. */
     readonly launchers: ReadonlyMap<string, LauncherRecord>,
+    /** What inference costs per model (prices.json); empty when the bundle prices none. */
+    readonly prices: PriceTable,
   ) {}
 }
 
@@ -41,15 +44,17 @@ export function loadBundle(dir: string): Bundle {
   const approvers = readApprovers(files);
   const agents = readAgents(files, approvers);
   const tools = readTools(files);
+  const prices = readPrices(files);
   return new Bundle(
     hashBundleFiles(files),
     absoluteDir,
     agents,
     tools,
     readPolicies(files),
-    readBudgets(files, tools),
+    readBudgets(files, tools, prices),
     approvers,
     readLaunchers(files, agents),
+    prices,
   );
 }
 
@@ -82,10 +87,28 @@ function readLaunchers(
   return launchers;
 }
 
-/** A limit naming a tool or meter nobody declares is a typo that would cap nothing: the bundle fails. */
-function readBudgets(files: readonly BundleFile[], tools: ReadonlyMap<string, ToolDefinition>): BudgetLimits {
+function readPrices(files: readonly BundleFile[]): PriceTable {
+  const file = files.find((candidate) => candidate.relativePath === 'prices.json');
+  return file === undefined ? { models: {} } : parseBundleJson('prices.json', file.content, 'prices');
+}
+
+/**
+ * A limit naming a tool or meter nobody declares, or capping inference no price turns into money,
+ * is a typo that would cap nothing: the bundle fails.
+ */
+function readBudgets(
+  files: readonly BundleFile[],
+  tools: ReadonlyMap<string, ToolDefinition>,
+  prices: PriceTable,
+): BudgetLimits {
   const budgets = parseBundleJson('budgets.json', requireFile(files, 'budgets.json'), 'budgets');
   const limits = budgets.limits ?? [];
+  const capsInference =
+    budgets.per_run.max_inference_usd !== undefined ||
+    limits.some((limit) => limit.max_inference_usd !== undefined);
+  if (capsInference && Object.keys(prices.models).length === 0) {
+    throw new BundleError('budgets.json caps inference spend, but prices.json prices no model');
+  }
   rejectDuplicates(
     'budgets.json',
     'limit id',

@@ -5,11 +5,13 @@ import toolSchema from '../../../schemas/bundle/tool.schema.json';
 import budgetsSchema from '../../../schemas/bundle/budgets.schema.json';
 import approversSchema from '../../../schemas/bundle/approvers.schema.json';
 import launcherSchema from '../../../schemas/bundle/launcher.schema.json';
+import pricesSchema from '../../../schemas/bundle/prices.schema.json';
 import type {
   AgentRecord,
   ApproverRegistry,
   BudgetLimits,
   LauncherRecord,
+  PriceTable,
   ToolDefinition,
 } from './generated/events';
 import { describeSchemaErrors, type ValidationResult } from './payload-validation';
@@ -23,6 +25,7 @@ interface BundleFileKinds {
   budgets: BudgetLimits;
   approvers: ApproverRegistry;
   launcher: LauncherRecord;
+  prices: PriceTable;
 }
 
 const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
@@ -31,6 +34,7 @@ const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
   budgets: ajv.compile(budgetsSchema),
   approvers: ajv.compile(approversSchema),
   launcher: ajv.compile(launcherSchema),
+  prices: ajv.compile(pricesSchema),
 };
 
 /** Checks one bundle file against its schema in schemas/bundle. */

@@ -30,6 +30,7 @@ export const reasonCodes = [
   'run_ticket_mismatch',
   'launcher_not_allowed',
   'run_expired',
+  'run_limits_above_bundle',
   'unknown_tool',
   'invalid_arguments',
   'policy_denied',
@@ -52,9 +53,18 @@ export const reasonCodes = [
   'global_call_cap_reached',
   'global_spend_cap_reached',
   'global_meter_cap_reached',
+  'run_inference_cap_reached',
+  'agent_inference_cap_reached',
+  'team_inference_cap_reached',
+  'global_inference_cap_reached',
+  'run_concurrency_cap_reached',
+  'agent_concurrency_cap_reached',
+  'team_concurrency_cap_reached',
+  'global_concurrency_cap_reached',
   'meter_unreadable',
   // Stopping rules (budgets.json stopping_rules): the run is halted.
   'loop_detected',
+  'too_many_pending_approvals',
   'missing_attestation',
   'invalid_attestation',
   'destination_not_allowed',
@@ -70,6 +80,8 @@ export const reasonCodes = [
   'agent_halted',
   'tool_halted',
   'run_halted',
+  // The run's launcher closed it (ADR 0012).
+  'run_closed',
 ] as const;
 
 export type ReasonCode = (typeof reasonCodes)[number];

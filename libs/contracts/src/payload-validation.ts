@@ -11,7 +11,10 @@ import executedSchema from '../../../schemas/events/airlock.actions.executed.sch
 import outcomesSchema from '../../../schemas/events/airlock.proposals.outcomes.schema.json';
 import dlqSchema from '../../../schemas/events/airlock.dlq.schema.json';
 import controlSchema from '../../../schemas/events/airlock.control.schema.json';
-import type { CloudEventEnvelope, Proposal, RunTicket } from './generated/events';
+import usageSchema from '../../../schemas/events/agent.usage.schema.json';
+import usageAccountedSchema from '../../../schemas/events/airlock.usage.accounted.schema.json';
+import runsSchema from '../../../schemas/events/airlock.runs.schema.json';
+import type { CloudEventEnvelope, Proposal, RunClose, RunTicket, UsageReport } from './generated/events';
 import type { TopicKey, TopicPayloads } from './topics';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: string };
@@ -29,11 +32,16 @@ const payloadValidators: Record<TopicKey, ValidateFunction> = {
   actionsExecuted: ajv.compile(executedSchema),
   outcomes: ajv.compile(outcomesSchema),
   dlq: ajv.compile(dlqSchema),
+  usage: ajv.compile(usageSchema),
+  usageAccounted: ajv.compile(usageAccountedSchema),
+  runs: ajv.compile(runsSchema),
   control: ajv.compile(controlSchema),
 };
 const envelopeValidator = ajv.compile(envelopeSchema);
 const proposalValidator = ajv.compile({ $ref: `${definitionsSchema.$id}#/definitions/Proposal` });
 const runTicketValidator = ajv.compile({ $ref: `${definitionsSchema.$id}#/definitions/RunTicket` });
+const usageReportValidator = ajv.compile({ $ref: `${definitionsSchema.$id}#/definitions/UsageReport` });
+const runCloseValidator = ajv.compile({ $ref: `${definitionsSchema.$id}#/definitions/RunClose` });
 
 export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
@@ -64,4 +72,12 @@ export function validateProposal(value: unknown): ValidationResult<Proposal> {
 
 export function validateRunTicket(value: unknown): ValidationResult<RunTicket> {
   return check<RunTicket>(runTicketValidator, value);
+}
+
+export function validateUsageReport(value: unknown): ValidationResult<UsageReport> {
+  return check<UsageReport>(usageReportValidator, value);
+}
+
+export function validateRunClose(value: unknown): ValidationResult<RunClose> {
+  return check<RunClose>(runCloseValidator, value);
 }

@@ -8,6 +8,9 @@ import type {
   ProposalAccepted,
   ProposalOutcome,
   ProposalSubmission,
+  RunClosing,
+  UsageAccounted,
+  UsageSubmission,
 } from './generated/events';
 import { gateNames, type GateName } from './outcome-reasons';
 
@@ -68,11 +71,33 @@ export const topics = {
     schema: 'airlock.dlq',
     attestedBy: gateNames,
   },
+  /** Agents' inference usage reports, signed by the agent inside the JWS like proposals. */
+  usage: {
+    name: 'agent.usage',
+    eventType: 'airlock.usage.reported',
+    schema: 'agent.usage',
+    attestedBy: noGate,
+  },
+  /** Budget's pricing of each usage report: what the spend views read for inference. */
+  usageAccounted: {
+    name: 'airlock.usage.accounted',
+    eventType: 'airlock.usage.accounted',
+    schema: 'airlock.usage.accounted',
+    attestedBy: ['budget'],
+  },
+  /** Launchers close the runs they opened, signed inside the JWS with the launcher's key (ADR 0012). */
+  runs: {
+    name: 'airlock.runs',
+    eventType: 'airlock.run.closed',
+    schema: 'airlock.runs',
+    attestedBy: noGate,
+  },
   /**
    * Halts and resumes, keyed by scope (not by run), compacted so that the last change of each
    * scope is kept for good: a gate starting up reads the whole topic (ADR 0009). The operator API
-   * lives on the approval service, which attests what operators change; budget halts a run whose
-   * stopping rule fired.
+   * lives on the approval service, which attests what operators change and halts a run that passed
+   * its pending-approvals rule; budget halts a run whose other stopping rules fired, and closes the
+   * runs their launchers close.
    */
   control: {
     name: 'airlock.control',
@@ -99,6 +124,9 @@ export interface TopicPayloads {
   actionsExecuted: ActionExecuted;
   outcomes: ProposalOutcome;
   dlq: DeadLetter;
+  usage: UsageSubmission;
+  usageAccounted: UsageAccounted;
+  runs: RunClosing;
   control: ControlChange;
 }
 

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import type { ControlChange, HaltScope } from '@airlock/contracts';
-import { controlKeyOf, describeHalt, HaltBoard, scopeProblem, type HaltTarget } from './halt-board';
+import {
+  controlKeyOf,
+  describeHalt,
+  HaltBoard,
+  runControlEnvelope,
+  scopeProblem,
+  type HaltTarget,
+} from './halt-board';
 
 function change(scope: HaltScope, state: ControlChange['state'], reason = 'because'): ControlChange {
   return { scope, state, reason, operator_id: 'olivia', changed_at: '2026-11-25T10:00:00.000Z' };
@@ -40,6 +47,32 @@ describe('HaltBoard', () => {
     expect(describeHalt(halt!)).toBe(
       'everything was halted by olivia at 2026-11-25T10:00:00.000Z: incident 42',
     );
+  });
+
+  it('keeps a closed run closed, whatever changes of its scope come after', () => {
+    const board = new HaltBoard();
+    board.apply({
+      ...change({ kind: 'run', id: 'run-1' }, 'closed', 'the user ended the chat'),
+      operator_id: 'launcher:desk',
+    });
+    board.apply(change({ kind: 'run', id: 'run-1' }, 'resumed'));
+    board.apply(change({ kind: 'run', id: 'run-1' }, 'halted', 'loop'));
+    const halt = board.haltOf(target);
+    expect(halt?.reasonCode).toBe('run_closed');
+    expect(describeHalt(halt!)).toBe(
+      'run run-1 was closed by launcher:desk at 2026-11-25T10:00:00.000Z: the user ended the chat',
+    );
+  });
+
+  it('builds the control event that halts one run, keyed by the run', () => {
+    const envelope = runControlEnvelope('airlock/budget', 'run-1', {
+      state: 'halted',
+      reason: 'x'.repeat(3000),
+      operatorId: 'airlock-budget',
+    });
+    expect(envelope.runid).toBe(controlKeyOf({ kind: 'run', id: 'run-1' }));
+    expect(envelope.data).toMatchObject({ scope: { kind: 'run', id: 'run-1' }, state: 'halted' });
+    expect(envelope.data.reason).toHaveLength(2000);
   });
 
   it('does not halt an agent without a team when a team is halted', () => {

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { ControlChange, HaltScope, Proposal, ReasonCode } from '@airlock/contracts';
+import {
+  buildEnvelope,
+  type ControlChange,
+  type Envelope,
+  type HaltScope,
+  type Proposal,
+  type ReasonCode,
+} from '@airlock/contracts';
 
 /** What a proposal is, as far as halts go: each field is matched against scopes of its kind. */
 export interface HaltTarget {
@@ -27,9 +34,13 @@ export const haltReasonCodes = {
   run: 'run_halted',
 } as const satisfies Record<HaltScope['kind'], ReasonCode>;
 
-export type HaltReasonCode = (typeof haltReasonCodes)[keyof typeof haltReasonCodes];
+/** A run its launcher closed is refused like a halted one, under a code of its own. */
+export const closedRunReasonCode = 'run_closed' satisfies ReasonCode;
 
-const haltCodes: ReadonlySet<string> = new Set(Object.values(haltReasonCodes));
+export type HaltReasonCode =
+  (typeof haltReasonCodes)[keyof typeof haltReasonCodes] | typeof closedRunReasonCode;
+
+const haltCodes: ReadonlySet<string> = new Set([...Object.values(haltReasonCodes), closedRunReasonCode]);
 
 export function isHaltReasonCode(code: string): code is HaltReasonCode {
   return haltCodes.has(code);
@@ -71,15 +82,20 @@ export function scopeProblem(scope: HaltScope): string | undefined {
 export class HaltBoard {
   private readonly halts = new Map<string, Halt>();
 
+  /** A run its launcher closed stays closed: no later change of its scope, resume or halt, applies. */
   apply(change: ControlChange): void {
     const key = controlKeyOf(change.scope);
+    if (this.halts.get(key)?.reasonCode === closedRunReasonCode) return;
     if (change.state === 'resumed') {
       this.halts.delete(key);
       return;
     }
     this.halts.set(key, {
       scope: change.scope,
-      reasonCode: haltReasonCodes[change.scope.kind],
+      reasonCode:
+        change.state === 'closed' && change.scope.kind === 'run'
+          ? closedRunReasonCode
+          : haltReasonCodes[change.scope.kind],
       reason: change.reason,
       operatorId: change.operator_id,
       changedAt: change.changed_at,
@@ -112,7 +128,8 @@ export class HaltBoard {
 /** The sentence a refusal carries: which halt, who set it, and why. */
 export function describeHalt(halt: Halt): string {
   const what = halt.scope.kind === 'global' ? 'everything' : `${halt.scope.kind} ${halt.scope.id}`;
-  return `${what} was halted by ${halt.operatorId} at ${halt.changedAt}: ${halt.reason}`.slice(0, 2000);
+  const how = halt.reasonCode === closedRunReasonCode ? 'closed' : 'halted';
+  return `${what} was ${how} by ${halt.operatorId} at ${halt.changedAt}: ${halt.reason}`.slice(0, 2000);
 }
 
 /** The target of a proposal: its run, agent and tool, and the agent's team as the bundle says. */
@@ -130,4 +147,28 @@ export function haltedDecision(halt: Halt): {
   reason: string;
 } {
   return { outcome: 'halted', reason_code: halt.reasonCode, reason: describeHalt(halt) };
+}
+
+/**
+ * The control event by which a gate halts (or closes) one run: a stopping rule fired, or the run's
+ * launcher closed it. `operatorId` names who, as the audit and the operator API show it.
+ */
+export function runControlEnvelope(
+  source: string,
+  runId: string,
+  change: { state: 'halted' | 'closed'; reason: string; operatorId: string },
+): Envelope<'control'> {
+  const scope = { kind: 'run', id: runId } as const;
+  return buildEnvelope(
+    'control',
+    source,
+    { runId: controlKeyOf(scope) },
+    {
+      scope,
+      state: change.state,
+      reason: change.reason.slice(0, 2000),
+      operator_id: change.operatorId,
+      changed_at: new Date().toISOString(),
+    },
+  );
 }

@@ -1,4 +1,5 @@
 export {
+  closedRunReasonCode,
   controlKeyOf,
   describeHalt,
   HaltBoard,
@@ -6,6 +7,7 @@ export {
   haltTargetOf,
   haltReasonCodes,
   isHaltReasonCode,
+  runControlEnvelope,
   scopeProblem,
   type Halt,
   type HaltReasonCode,

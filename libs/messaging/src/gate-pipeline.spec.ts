@@ -7,7 +7,7 @@ import {
   type ProposalOutcome,
 } from '@airlock/contracts';
 import { emission, EventPublisher, type OutgoingMessage } from './event-publisher';
-import { GatePipeline, gateRoute } from './gate-pipeline';
+import { GatePipeline, gateRoute, type GateRoute } from './gate-pipeline';
 import type { RawKafkaMessage } from './incoming-event';
 import { BatchInterruptedError } from './topic-batch-handler';
 
@@ -63,6 +63,7 @@ describe('GatePipeline', () => {
   function pipeline(
     handle: (data: ProposalOutcome) => Promise<void>,
     afterPublished?: (decided: readonly ProposalOutcome[]) => Promise<void>,
+    attestedBy: GateRoute<'outcomes'>['attestedBy'] = ['executor'],
   ) {
     const publisher = new RecordingPublisher(
       { brokers: ['127.0.0.1:1'], service: 'budget', namespace: '' },
@@ -76,7 +77,7 @@ describe('GatePipeline', () => {
       routes: [
         gateRoute({
           topic: 'outcomes',
-          attestedBy: ['executor'],
+          attestedBy,
           handle: async (envelope) => {
             await handle(envelope.data);
             return [emission('outcomes', outcomeEnvelope({ ...envelope.data, proposal_id: 'p-echo' }))];
@@ -110,6 +111,31 @@ describe('GatePipeline', () => {
     expect(handled).toEqual([]);
     const letters = publisher.sent.map((sent) => JSON.parse(sent.value).data.reason_code);
     expect(letters).toEqual(['missing_attestation', 'invalid_attestation']);
+  });
+
+  it('asks each event for the gate it must be attested by, when the route says so', async () => {
+    const handled: string[] = [];
+    const { gate, publisher } = pipeline(
+      async (data) => void handled.push(data.proposal_id),
+      undefined,
+      (envelope) => [envelope.data.decided_by],
+    );
+    // Budget may attest what budget decided, but not an outcome that says the executor decided it.
+    const own = await attestEvent(
+      budgetKey,
+      'budget',
+      outcomeEnvelope(outcome({ proposal_id: 'p-own', decided_by: 'budget' })),
+    );
+    const posing = await attestEvent(
+      budgetKey,
+      'budget',
+      outcomeEnvelope(outcome({ proposal_id: 'p-posing' })),
+    );
+    await gate.handleBatch('outcomes', [message(JSON.stringify(own), 0), message(JSON.stringify(posing), 1)]);
+    expect(handled).toEqual(['p-own']);
+    expect(publisher.sent.map((sent) => JSON.parse(sent.value).data.reason_code)).toContain(
+      'invalid_attestation',
+    );
   });
 
   it('dead-letters a message whose handling is poison and goes on with the next one', async () => {

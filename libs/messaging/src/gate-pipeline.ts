@@ -26,8 +26,11 @@ export interface GateRoute<K extends TopicKey = TopicKey> {
   topic: K;
   /** The events of the topic this gate acts on; the others are not its business and pass by. */
   wants?: (envelope: Envelope<K>) => boolean;
-  /** Whose event attestation the gate requires; defaults to the topic's `attestedBy`. */
-  attestedBy?: readonly GateName[];
+  /**
+   * Whose event attestation the gate requires; defaults to the topic's `attestedBy`. A function
+   * names it per event: an outcome, for one, must be attested by the gate it says decided it.
+   */
+  attestedBy?: readonly GateName[] | ((envelope: Envelope<K>) => readonly GateName[]);
   /** How far the proposal must have come, by the attestations it carries (ADR 0002). */
   proofStage?: ProofStage;
   /** Decide and persist; return what to emit. Throw only to report a failure (ADR 0006). */
@@ -198,7 +201,10 @@ export class GatePipeline implements TopicBatchHandler {
     route: GateRoute,
     envelope: Envelope<TopicKey>,
   ): Promise<{ code: string; reason: string } | undefined> {
-    const attestedBy = route.attestedBy ?? topics[route.topic].attestedBy;
+    const attestedBy =
+      typeof route.attestedBy === 'function'
+        ? route.attestedBy(envelope)
+        : (route.attestedBy ?? topics[route.topic].attestedBy);
     if (attestedBy.length > 0) {
       const event = await verifyEventAttestation(envelope, this.options.keyring, attestedBy);
       if (!event.ok) return { code: event.code, reason: `event refused: ${event.reason}` };

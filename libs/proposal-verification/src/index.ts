@@ -8,8 +8,12 @@ export {
 export { signProposal, proposalJwsType } from './proposal-signing';
 export {
   defaultMaxRunSeconds,
+  runTeamOf,
   runTicketJwsType,
+  runTicketOf,
   signRunTicket,
   verifyRun,
   type RunVerdict,
 } from './run-tickets';
+export { signUsageReport, usageReportJwsType, verifyUsageReport, type UsageVerdict } from './usage-reports';
+export { runCloseJwsType, signRunClose, verifyRunClose, type RunCloseVerdict } from './run-closes';

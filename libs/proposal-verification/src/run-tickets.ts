@@ -1,5 +1,10 @@
 import type { JsonWebKey } from 'node:crypto';
-import { signStatement, verifyStatement, type SigningKey } from '@airlock/attestation';
+import {
+  readStatementUnverified,
+  signStatement,
+  verifyStatement,
+  type SigningKey,
+} from '@airlock/attestation';
 import {
   checkJsonHygiene,
   proposalJsonLimits,
@@ -35,10 +40,11 @@ export function signRunTicket(ticket: RunTicket, key: SigningKey): string {
  * lets open its own runs may propose. Never throws.
  */
 export function verifyRun(
-  proposal: Proposal,
+  proposal: Pick<Proposal, 'run_id' | 'agent_id' | 'run_ticket'>,
   agent: AgentRecord,
   launchers: ReadonlyMap<string, LauncherRecord>,
   now: Date,
+  options: { countsAfterExpiry?: boolean } = {},
 ): RunVerdict {
   const ticket = proposal.run_ticket;
   if (ticket === undefined) {
@@ -81,10 +87,33 @@ export function verifyRun(
       reason: `launcher ${launcher.id} may not open runs for agent ${agent.id}`,
     };
   }
-  return checkValidity(run, launcher, now);
+  return checkValidity(run, launcher, now, options.countsAfterExpiry === true);
 }
 
-function checkValidity(run: RunTicket, launcher: LauncherRecord, now: Date): RunVerdict {
+/**
+ * The ticket's own facts, read without checking its signature: for gates after intake, which
+ * verified the ticket, and whose proofs bind the proposal (ticket included) to that check.
+ */
+export function runTicketOf(proposal: Pick<Proposal, 'run_ticket'>): RunTicket | undefined {
+  if (proposal.run_ticket === undefined) return undefined;
+  const validated = validateRunTicket(readStatementUnverified(proposal.run_ticket, runTicketJwsType));
+  return validated.ok ? validated.value : undefined;
+}
+
+/** The run's team: what its launcher said, else the agent's team in the bundle. */
+export function runTeamOf(
+  proposal: Pick<Proposal, 'run_ticket'>,
+  agent: Pick<AgentRecord, 'team'> | undefined,
+): string | undefined {
+  return runTicketOf(proposal)?.team ?? agent?.team;
+}
+
+function checkValidity(
+  run: RunTicket,
+  launcher: LauncherRecord,
+  now: Date,
+  countsAfterExpiry: boolean,
+): RunVerdict {
   const issued = Date.parse(run.issued_at);
   const expires = Date.parse(run.expires_at);
   if (Number.isNaN(issued) || Number.isNaN(expires))
@@ -98,7 +127,7 @@ function checkValidity(run: RunTicket, launcher: LauncherRecord, now: Date): Run
   if (issued - now.getTime() > maxClockSkewMs) {
     return badTicket(`the run ticket is issued at ${run.issued_at}, ahead of intake's clock`);
   }
-  if (now.getTime() >= expires) {
+  if (now.getTime() >= expires && !countsAfterExpiry) {
     return {
       ok: false,
       code: 'run_expired',
@@ -113,6 +142,7 @@ function checkValidity(run: RunTicket, launcher: LauncherRecord, now: Date): Run
       user_id: run.user_id,
       ...(run.team === undefined ? {} : { team: run.team }),
       ...(run.labels === undefined ? {} : { labels: run.labels }),
+      ...(run.limits === undefined ? {} : { limits: run.limits }),
       expires_at: run.expires_at,
     },
   };

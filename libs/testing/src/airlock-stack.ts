@@ -80,6 +80,8 @@ export class AirlockStack {
       'actionsExecuted',
       'policyDecisions',
       'budgetReservations',
+      'usageAccounted',
+      'control',
     ]);
     this.clickhouse = new ClickHouseHttp(localInfra.clickhouseUrl);
   }
@@ -177,7 +179,8 @@ export class AirlockStack {
 
   /** The example bundle's launcher (support-desk), which opens the runs of support-triage. */
   launcher(launcherId = 'support-desk'): TestLauncher {
-    return new TestLauncher(launcherId, readSigningKey(this.paths.launcherKeyFiles[launcherId] ?? ''));
+    const key = readSigningKey(this.paths.launcherKeyFiles[launcherId] ?? '');
+    return new TestLauncher(launcherId, key, this.producer, this.namespace);
   }
 
   approverToken(approverId: string): string {

@@ -6,10 +6,11 @@ import {
   type Proposal,
   type RunTicket,
   type TopicKey,
+  type UsageReport,
 } from '@airlock/contracts';
 import type { SigningKey } from '@airlock/attestation';
 import { topicName } from '@airlock/messaging';
-import { signProposal, signRunTicket } from '@airlock/proposal-verification';
+import { signProposal, signRunClose, signRunTicket, signUsageReport } from '@airlock/proposal-verification';
 import { waitUntil } from './wait-until';
 
 export function testKafka(brokers: string): Kafka {
@@ -20,23 +21,32 @@ export function testKafka(brokers: string): Kafka {
   });
 }
 
-/** What a launcher does when it starts an agent for a user: open the run by signing its ticket. */
+/**
+ * What a launcher does when it starts an agent for a user: open the run by signing its ticket, and
+ * close it on airlock.runs when the user's task is over.
+ */
 export class TestLauncher {
   private readonly tickets = new Map<string, string>();
 
   constructor(
     readonly launcherId: string,
     private readonly key: SigningKey,
+    private readonly producer?: Producer,
+    private readonly namespace = '',
   ) {}
 
   /** The ticket of a run, opened on first use for an hour, on behalf of user u-1 of team support. */
   ticketFor(runId: string, agentId: string): string {
-    const key = `${runId}\u0000${agentId}`;
-    let ticket = this.tickets.get(key);
-    if (ticket === undefined) {
-      ticket = this.open({ run_id: runId, agent_id: agentId, user_id: 'u-1', team: 'support' });
-      this.tickets.set(key, ticket);
-    }
+    return this.tickets.get(`${runId}\u0000${agentId}`) ?? this.openRun(runId, agentId);
+  }
+
+  /** Opens a run for the agent, with `facts` over the defaults; its proposals carry this ticket. */
+  openRun(runId: string, agentId: string, facts: Partial<RunTicket> = {}, seconds = 3600): string {
+    const ticket = this.open(
+      { run_id: runId, agent_id: agentId, user_id: 'u-1', team: 'support', ...facts },
+      seconds,
+    );
+    this.tickets.set(`${runId}\u0000${agentId}`, ticket);
     return ticket;
   }
 
@@ -55,6 +65,26 @@ export class TestLauncher {
       },
       this.key,
     );
+  }
+
+  async close(runId: string, agentId: string, reason: string): Promise<Envelope<'runs'>> {
+    if (this.producer === undefined) throw new Error('this launcher has no producer to close runs with');
+    const jws = signRunClose(
+      {
+        run_id: runId,
+        launcher_id: this.launcherId,
+        reason,
+        closed_at: new Date().toISOString(),
+        run_ticket: this.ticketFor(runId, agentId),
+      },
+      this.key,
+    );
+    const envelope = buildEnvelope('runs', `launcher/${this.launcherId}`, { runId }, { jws });
+    await this.producer.send({
+      topic: topicName('runs', this.namespace),
+      messages: [{ key: runId, value: JSON.stringify(envelope) }],
+    });
+    return envelope;
   }
 }
 
@@ -113,6 +143,30 @@ export class TestAgent {
   async sendEnvelope(envelope: Envelope<'proposals'>): Promise<void> {
     const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
     await this.sendRaw(envelope.runid, JSON.stringify(envelope), 'proposals', { traceparent });
+  }
+
+  /** Reports the inference a model call of the run consumed, signed like its proposals. */
+  async reportUsage(
+    runId: string,
+    usage: Pick<UsageReport, 'model' | 'input_tokens' | 'output_tokens'> & { usage_id?: string },
+  ): Promise<Envelope<'usage'>> {
+    const ticket = this.launcher?.ticketFor(runId, this.agentId);
+    const report: UsageReport = {
+      usage_id: `u-${randomUUID()}`,
+      run_id: runId,
+      agent_id: this.agentId,
+      reported_at: new Date().toISOString(),
+      ...(ticket === undefined ? {} : { run_ticket: ticket }),
+      ...usage,
+    };
+    const envelope = buildEnvelope(
+      'usage',
+      `agent/${this.agentId}`,
+      { runId, agentId: this.agentId },
+      { jws: signUsageReport(report, this.key) },
+    );
+    await this.sendRaw(runId, JSON.stringify(envelope), 'usage');
+    return envelope;
   }
 
   async sendRaw(

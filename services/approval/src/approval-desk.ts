@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { checkApprovalRight, isApprovalExpired, type Approver } from '@airlock/approval-rules';
 import { Bundle } from '@airlock/bundle';
-import { proposalOutcomeEnvelope, type Envelope } from '@airlock/contracts';
-import { describeHalt, HaltBoard, haltTargetOf, type Halt } from '@airlock/halts';
+import { proposalOutcomeEnvelope, type Envelope, type Proposal } from '@airlock/contracts';
+import { describeHalt, HaltBoard, haltTargetOf, runControlEnvelope, type Halt } from '@airlock/halts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
+import { runTeamOf } from '@airlock/proposal-verification';
 import { JsonLogger } from '@airlock/service-runtime';
 import { currentTraceHeaders, tagActiveSpan } from '@airlock/telemetry';
 import { ApprovalDeskError } from './approval-desk.errors';
@@ -60,6 +61,7 @@ export class ApprovalDesk implements GateRoutes {
       currentTraceHeaders(),
       new Date(),
       this.bundle.approvers,
+      this.bundle.budgets.stopping_rules?.max_pending_approvals,
     );
     const ids = { run_id: proposal.run_id, proposal_id: proposal.proposal_id, agent_id: proposal.agent_id };
     if (opened === 'opened' || opened === 'already_open') {
@@ -67,19 +69,30 @@ export class ApprovalDesk implements GateRoutes {
       this.logger.event('info', message, { ...ids, tool: proposal.tool });
       return [];
     }
-    this.logger.event('warn', 'approval request refused: too many waiting', {
-      ...ids,
-      reason: opened.reason,
-    });
+    const stopped = opened.code === 'too_many_pending_approvals';
+    this.logger.event(
+      'warn',
+      stopped ? 'run halted by a stopping rule' : 'approval request refused: too many waiting',
+      {
+        ...ids,
+        reason: opened.reason,
+      },
+    );
     const refused = proposalOutcomeEnvelope(proposal, {
-      outcome: 'denied',
+      outcome: stopped ? 'halted' : 'denied',
       reason_code: opened.code,
       reason: opened.reason,
       decided_by: 'approval',
       policy_ids: envelope.data.policy_ids,
       bundle_hash: this.bundle.hash,
     });
-    return [emission('outcomes', refused)];
+    if (!stopped) return [emission('outcomes', refused)];
+    const runHalt = runControlEnvelope('airlock/approval', proposal.run_id, {
+      state: 'halted',
+      reason: opened.reason,
+      operatorId: 'airlock-approval',
+    });
+    return [emission('outcomes', refused), emission('control', runHalt)];
   }
 
   async list(status: ApprovalStatus | 'all'): Promise<ApprovalView[]> {
@@ -104,7 +117,7 @@ export class ApprovalDesk implements GateRoutes {
       throw await this.conflictWithCurrentStatus(proposalId);
     }
     this.requireApprovalRight(approver, request);
-    const halt = verdict === 'approved' ? this.haltOf(request) : undefined;
+    const halt = verdict === 'approved' ? this.haltOf(request.decision.proposal) : undefined;
     if (halt !== undefined) {
       await this.closeHalted(request, halt);
       throw new ApprovalDeskError('halted', `cannot approve: ${halt.reason}`, 'halted');
@@ -130,7 +143,7 @@ export class ApprovalDesk implements GateRoutes {
   async closeHaltedRequests(): Promise<number> {
     let closed = 0;
     for (const request of await this.store.list('pending')) {
-      const halt = this.haltOf(request);
+      const halt = this.haltOf(request.decision.proposal);
       if (halt !== undefined && (await this.closeHalted(request, halt))) closed += 1;
     }
     return closed;
@@ -148,8 +161,8 @@ export class ApprovalDesk implements GateRoutes {
   }
 
   /** The halt covering a proposal, as the outcome and the request record will say it. */
-  private haltOf(proposal: { run_id: string; agent_id: string; tool: string }): HaltClosing | undefined {
-    const team = this.bundle.agents.get(proposal.agent_id)?.team;
+  private haltOf(proposal: Proposal): HaltClosing | undefined {
+    const team = runTeamOf(proposal, this.bundle.agents.get(proposal.agent_id));
     const halt: Halt | undefined = this.halts.haltOf(haltTargetOf(proposal, team));
     return halt === undefined
       ? undefined

@@ -80,6 +80,7 @@ export class ApprovalRequestsStore {
     traceHeaders: TraceHeaders,
     requestedAt: Date,
     registry: ApproverRegistry,
+    maxPendingApprovals?: number,
   ): Promise<'opened' | 'already_open' | Extract<PendingCapacity, { ok: false }>> {
     const { proposal } = decision;
     return inTransaction(this.pool, async (client) => {
@@ -96,10 +97,12 @@ export class ApprovalRequestsStore {
         [proposal.agent_id, proposal.run_id],
       );
       const pending = { agent: Number(counted.rows[0]?.agent ?? 0), run: Number(counted.rows[0]?.run ?? 0) };
-      const capacity = checkPendingCapacity(pending, registry, {
-        agentId: proposal.agent_id,
-        runId: proposal.run_id,
-      });
+      const capacity = checkPendingCapacity(
+        pending,
+        registry,
+        { agentId: proposal.agent_id, runId: proposal.run_id },
+        maxPendingApprovals,
+      );
       if (!capacity.ok) return capacity;
       await client.query(
         `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at)

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildEnvelope, type ControlChange, type HaltScope } from '@airlock/contracts';
-import { controlKeyOf, HaltBoard, type Halt } from '@airlock/halts';
+import { closedRunReasonCode, controlKeyOf, HaltBoard, type Halt } from '@airlock/halts';
 import { EventPublisher } from '@airlock/messaging';
 import { JsonLogger } from '@airlock/service-runtime';
 
@@ -46,6 +46,13 @@ export class KillSwitch {
     );
     this.logger.event('warn', `operator ${state} ${scope.kind}`, { scope, operator_id: operatorId, reason });
     return { ...change, key };
+  }
+
+  /** Whether the scope is a run its launcher closed (ADR 0012), which no operator change reopens. */
+  isClosedRun(scope: HaltScope): boolean {
+    if (scope.kind !== 'run' || scope.id === undefined) return false;
+    const halt = this.halts.list().find((candidate) => controlKeyOf(candidate.scope) === controlKeyOf(scope));
+    return halt?.reasonCode === closedRunReasonCode;
   }
 
   list(): HaltView[] {

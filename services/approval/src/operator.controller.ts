@@ -1,6 +1,7 @@
 import {
   BadRequestException,
   Body,
+  ConflictException,
   Controller,
   Get,
   HttpCode,
@@ -8,7 +9,7 @@ import {
   Post,
   UseGuards,
 } from '@nestjs/common';
-import type { ControlChange, HaltScope } from '@airlock/contracts';
+import type { HaltScope } from '@airlock/contracts';
 import type { Operator } from '@airlock/approval-rules';
 import { scopeProblem } from '@airlock/halts';
 import { CurrentAccount, OperatorGuard } from '@airlock/service-runtime';
@@ -40,10 +41,14 @@ export class OperatorController {
     return this.change(operator, body, 'resumed');
   }
 
-  private change(operator: Operator, body: ControlChangeBody, state: ControlChange['state']) {
+  private change(operator: Operator, body: ControlChangeBody, state: 'halted' | 'resumed') {
     const scope: HaltScope = body.id === undefined ? { kind: body.kind } : { kind: body.kind, id: body.id };
     const problem = scopeProblem(scope);
     if (problem !== undefined) throw new BadRequestException({ error: 'invalid_request', message: problem });
+    if (this.killSwitch.isClosedRun(scope)) {
+      const message = `run ${scope.id} was closed by its launcher; a closed run stays closed`;
+      throw new ConflictException({ error: 'run_closed', message });
+    }
     return this.killSwitch.change(scope, state, operator.id, body.reason);
   }
 }

@@ -73,4 +73,18 @@ describe('migrateAuditDatabase on the real ClickHouse', () => {
     expect(tables.map((table) => table.name)).toEqual(['events', 'events_retired_20240501123456']);
     await expect(client.select(`SELECT event_id FROM ${name}.events`)).resolves.toEqual([{ event_id: 'e2' }]);
   });
+
+  it('adds the team column to an events table of the current layout that lacks it, rows intact', async () => {
+    await client.execute(`ALTER TABLE ${name}.events DROP COLUMN team`);
+    await client.execute(`DROP TABLE ${name}.spend_by_day`);
+    expect(await columnsOf('events')).not.toContain('team');
+
+    await migrateAuditDatabase(client, name);
+
+    expect(await columnsOf('events')).toContain('team');
+    await expect(client.select(`SELECT event_id, team FROM ${name}.events`)).resolves.toEqual([
+      { event_id: 'e2', team: '' },
+    ]);
+    await expect(client.select(`SELECT count() AS n FROM ${name}.spend_by_day`)).resolves.toEqual([{ n: 0 }]);
+  });
 });

@@ -73,8 +73,40 @@ export async function retireOldEventsTable(
 }
 
 /**
- * Retires an old-layout `events` table, then applies every schemas/clickhouse/*.sql file in name
- * order; each statement is idempotent. Returns the name of the retired table, if any.
+ * Columns `events` gained after its current layout: 001_events.sql creates them in a new table, and
+ * an existing table gets them here, in place (18.16 has no ADD COLUMN IF NOT EXISTS). Rows written
+ * before read the default, and the hash chain leaves an empty later column out (ADR 0007 addendum).
+ */
+export const laterEventColumns = [{ name: 'team', type: 'String', after: 'tool' }] as const;
+
+async function addLaterEventColumns(client: ClickHouseHttp, database: string): Promise<void> {
+  const existing = async () =>
+    new Set(
+      (
+        await client.select<{ name: string }>(
+          `SELECT name FROM system.columns WHERE database = ${sqlString(database)} AND table = 'events'`,
+        )
+      ).map((column) => column.name),
+    );
+  const columns = await existing();
+  if (columns.size === 0) return;
+  for (const column of laterEventColumns) {
+    if (columns.has(column.name)) continue;
+    try {
+      await client.execute(
+        `ALTER TABLE ${database}.events ADD COLUMN ${column.name} ${column.type} AFTER ${column.after}`,
+      );
+    } catch (error) {
+      // Another audit instance starting at the same moment may have added it first.
+      if (!(await existing()).has(column.name)) throw error;
+    }
+  }
+}
+
+/**
+ * Retires an old-layout `events` table and adds later columns to a current one, then applies every
+ * schemas/clickhouse/*.sql file in name order; each statement is idempotent. Returns the name of
+ * the retired table, if any.
  */
 export async function migrateAuditDatabase(
   client: ClickHouseHttp,
@@ -83,6 +115,7 @@ export async function migrateAuditDatabase(
 ): Promise<{ retiredTable: string | undefined }> {
   const schemaDir = options.schemaDir ?? findClickHouseSchemaDir();
   const retiredTable = await retireOldEventsTable(client, database, options.now);
+  await addLaterEventColumns(client, database);
   const files = readdirSync(schemaDir)
     .filter((name) => name.endsWith('.sql'))
     .sort();

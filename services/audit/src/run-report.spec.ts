@@ -11,6 +11,7 @@ function row(id: string, overrides: Partial<AuditRow> = {}): AuditRow {
     proposal_id: 'p1',
     agent_id: 'a1',
     tool: 't',
+    team: '',
     decision: 'accepted',
     outcome: '',
     reason_code: '',

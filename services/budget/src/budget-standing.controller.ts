@@ -1,15 +1,18 @@
 import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { microToUsd, standingKeys, standingOf, type LimitStanding } from '@airlock/budget-ledger';
 import { Bundle } from '@airlock/bundle';
-import type { Limit } from '@airlock/contracts';
+import type { BudgetLimits, Limit } from '@airlock/contracts';
 import { OperatorGuard } from '@airlock/service-runtime';
 import { ReservationStore } from './reservation-store';
 
 interface Standing {
   scope: Limit['scope'];
   id: string;
-  /** The run's own caps (runs only): calls and spend, reserved or spent, and what is left. */
-  per_run?: { max_tool_calls: number; calls: number; max_spend_usd: number; spend_usd: number };
+  /**
+   * The run's own caps (runs only), as its launcher tightened them, and its usage: calls and tool
+   * spend reserved or spent, inference reported.
+   */
+  per_run?: BudgetLimits['per_run'] & { calls: number; spend_usd: number; inference_usd: number };
   limits: LimitStanding[];
 }
 
@@ -28,14 +31,13 @@ export class BudgetStandingController {
   @Get('runs/:id')
   async run(@Param('id') id: string): Promise<Standing> {
     const usage = await this.store.runUsage(id);
-    const { max_tool_calls, max_spend_usd } = this.bundle.budgets.per_run;
     return {
       ...(await this.standing('run', id)),
       per_run: {
-        max_tool_calls,
+        ...(usage.caps ?? this.bundle.budgets.per_run),
         calls: usage.calls,
-        max_spend_usd,
         spend_usd: microToUsd(usage.spend_micro_usd),
+        inference_usd: microToUsd(usage.inference_micro_usd),
       },
     };
   }

@@ -117,4 +117,86 @@ describe('ReservationStore', () => {
     expect(await stores[0].release('p-spend-4')).toBe(false);
     expect((await stores[0].reserve('p-spend-6', 'run-spend', 0.25, limits)).status).toBe('reserved');
   });
+
+  it('ends a call in flight when it settles, and moves spend to the reported cost, once', async () => {
+    const capped: Limit[] = [
+      { id: 'run-in-flight', scope: 'run', max_in_flight: 1 },
+      { id: 'agent-spend', scope: 'agent', window: 'day', max_spend_usd: 1 },
+    ];
+    const context = (proposalId: string) => {
+      const call = {
+        runId: 'run-settle',
+        agentId: 'agent-settle',
+        tool: { name: 'search' } as ToolDefinition,
+        toolName: 'search',
+        arguments: { q: proposalId },
+        costMicroUsd: 500_000,
+      };
+      const result = chargesFor(capped, call, new Date());
+      if (!result.ok) throw new Error(result.reason);
+      const { charges } = result;
+      return { charges, decide: (used: ReadonlyMap<string, number>) => decideLimits(capped, charges, used) };
+    };
+    const wide = { max_tool_calls: 10, max_spend_usd: 10 };
+    expect(
+      (await stores[0].reserve('p-settle-1', 'run-settle', 0.5, wide, context('p-settle-1'))).status,
+    ).toBe('reserved');
+    const busy = await stores[1].reserve('p-settle-2', 'run-settle', 0.5, wide, context('p-settle-2'));
+    expect(busy).toMatchObject({ status: 'refused', code: 'run_concurrency_cap_reached' });
+    // The tool reported $0.10 instead of the $0.50 reserved: $0.90 of the agent's dollar is left.
+    expect(await stores[1].settle('p-settle-1', 100_000)).toBe(true);
+    expect(await stores[0].settle('p-settle-1', 100_000)).toBe(false);
+    expect(await stores[0].release('p-settle-1')).toBe(false);
+    expect((await stores[0].runUsage('run-settle')).spend_micro_usd).toBe(100_000);
+    expect(
+      (await stores[0].reserve('p-settle-3', 'run-settle', 0.5, wide, context('p-settle-3'))).status,
+    ).toBe('reserved');
+    await stores[0].settle('p-settle-3', undefined);
+    const full = await stores[0].reserve('p-settle-4', 'run-settle', 0.5, wide, context('p-settle-4'));
+    expect(full).toMatchObject({ status: 'refused', code: 'agent_spend_cap_reached' });
+  });
+
+  it('counts a usage report once, and remembers which caps it passed', async () => {
+    const usage = (usageId: string, costMicroUsd: number) => ({
+      usageId,
+      runId: 'run-usage',
+      agentId: 'agent-usage',
+      model: 'gpt-small',
+      inputTokens: 100,
+      outputTokens: 10,
+      costMicroUsd,
+      charges: [
+        {
+          limit_id: 'agent-inference',
+          subject: 'agent-usage',
+          window_start: '2026-11-25T00:00:00.000Z',
+          amount: costMicroUsd,
+          measure: 'inference' as const,
+        },
+      ],
+    });
+    const seen: number[] = [];
+    const judge = (used: ReadonlyMap<string, number>, run: number) => {
+      seen.push(run);
+      return [...used.values()].some((value) => value > 1_000_000) ? ['agent-inference'] : [];
+    };
+    expect(await stores[0].countUsage(usage('u-1', 600_000), judge)).toEqual({ capsPassed: [] });
+    expect(await stores[1].countUsage(usage('u-2', 600_000), judge)).toEqual({
+      capsPassed: ['agent-inference'],
+    });
+    // Redelivered: not counted again, and the same answer.
+    expect(await stores[0].countUsage(usage('u-2', 600_000), judge)).toEqual({
+      capsPassed: ['agent-inference'],
+    });
+    expect(seen).toEqual([600_000, 1_200_000]);
+    expect((await stores[0].runUsage('run-usage')).inference_micro_usd).toBe(1_200_000);
+  });
+
+  it("counts a run's streak of failures once per outcome, and an executed call ends it", async () => {
+    expect(await stores[0].countOutcome('p-streak-1', 'run-streak', 'failure')).toBe(1);
+    expect(await stores[1].countOutcome('p-streak-2', 'run-streak', 'failure')).toBe(2);
+    expect(await stores[0].countOutcome('p-streak-2', 'run-streak', 'failure')).toBeUndefined();
+    expect(await stores[0].countOutcome('p-streak-3', 'run-streak', 'success')).toBe(0);
+    expect(await stores[0].countOutcome('p-streak-4', 'run-streak', 'failure')).toBe(1);
+  });
 });

@@ -2,12 +2,16 @@ import type { Pool, PoolClient } from 'pg';
 import {
   decideReservation,
   ledgerKey,
+  settlementOf,
   type Charge,
   type RunUsage,
   type UsageKey,
 } from '@airlock/budget-ledger';
 import type { BudgetLimits } from '@airlock/contracts';
-import { inTransaction } from '@airlock/postgres';
+import { inTransaction, statusCheckMigration } from '@airlock/postgres';
+
+/** reserved → settled (the executor answered) or released (the tool was never called); or refused. */
+const reservationStatuses = ['reserved', 'refused', 'released', 'settled'] as const;
 
 export const reservationStoreMigrations = [
   `CREATE TABLE IF NOT EXISTS run_usage (
@@ -35,6 +39,33 @@ export const reservationStoreMigrations = [
    )`,
   // What a reservation charged to each limit, so that a release gives back exactly that.
   `ALTER TABLE reservations ADD COLUMN IF NOT EXISTS charges jsonb NOT NULL DEFAULT '[]'`,
+  statusCheckMigration('reservations', reservationStatuses),
+  `ALTER TABLE run_usage ADD COLUMN IF NOT EXISTS inference_micro_usd bigint NOT NULL DEFAULT 0`,
+  // The run's own caps as its last reservation applied them (the bundle's, tightened by its launcher).
+  `ALTER TABLE run_usage ADD COLUMN IF NOT EXISTS caps jsonb`,
+  // Each usage report counted once, whatever redelivers it.
+  `CREATE TABLE IF NOT EXISTS usage_reports (
+     usage_id       text PRIMARY KEY,
+     run_id         text NOT NULL,
+     agent_id       text NOT NULL,
+     model          text NOT NULL,
+     input_tokens   bigint NOT NULL,
+     output_tokens  bigint NOT NULL,
+     cost_micro_usd bigint NOT NULL,
+     charges        jsonb NOT NULL,
+     caps_passed    text[] NOT NULL DEFAULT '{}',
+     received_at    timestamptz NOT NULL DEFAULT now()
+   )`,
+  // The stopping rule on consecutive failures: each run's current streak, and the outcomes already
+  // counted in it, so that a redelivered outcome does not count twice.
+  `CREATE TABLE IF NOT EXISTS run_streaks (
+     run_id   text PRIMARY KEY,
+     failures integer NOT NULL DEFAULT 0
+   )`,
+  `CREATE TABLE IF NOT EXISTS streak_outcomes (
+     proposal_id text PRIMARY KEY,
+     run_id      text NOT NULL
+   )`,
 ];
 
 export type ChargeDecision = { ok: true } | { ok: false; code: string; reason: string };
@@ -50,11 +81,29 @@ export interface ReservationContext {
 }
 
 export type ReservationRecord =
-  | { status: 'reserved' | 'released'; cost_micro_usd: number }
+  | { status: 'reserved' | 'released' | 'settled'; cost_micro_usd: number }
   | { status: 'refused'; cost_micro_usd: number; code: string; reason: string };
 
+/** A usage report as budget counts it: priced, and charged to the inference limits over its run. */
+export interface CountedUsage {
+  usageId: string;
+  runId: string;
+  agentId: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  costMicroUsd: number;
+  charges: readonly Charge[];
+}
+
+/**
+ * Which caps a report took past their maximum, given the usage after it: per ledger row (by
+ * ledgerKey) and the run's own inference.
+ */
+export type CapsPassedJudge = (used: ReadonlyMap<string, number>, runInferenceMicroUsd: number) => string[];
+
 interface ReservationRow {
-  status: 'reserved' | 'refused' | 'released';
+  status: (typeof reservationStatuses)[number];
   cost_micro_usd: string;
   refusal_code: string | null;
   refusal_reason: string | null;
@@ -96,10 +145,14 @@ export class ReservationStore {
     return inTransaction(this.pool, async (client) => {
       // Creates the run's row or locks the existing one, and reads it, in one round trip: DO UPDATE
       // takes the same row lock as SELECT ... FOR UPDATE, which is what makes the cap exact.
-      const locked = await client.query<{ calls: number; spend_micro_usd: string }>(
+      const locked = await client.query<{
+        calls: number;
+        spend_micro_usd: string;
+        inference_micro_usd: string;
+      }>(
         `INSERT INTO run_usage (run_id) VALUES ($1)
          ON CONFLICT (run_id) DO UPDATE SET run_id = EXCLUDED.run_id
-         RETURNING calls, spend_micro_usd`,
+         RETURNING calls, spend_micro_usd, inference_micro_usd`,
         [runId],
       );
       // Looked up under the run's lock: two instances handling one proposal's redelivery cannot both
@@ -109,8 +162,12 @@ export class ReservationStore {
         [proposalId],
       );
       if (earlier.rows[0]) return toRecord(earlier.rows[0]);
-      const row = locked.rows[0] ?? { calls: 0, spend_micro_usd: '0' };
-      const usage: RunUsage = { calls: row.calls, spend_micro_usd: Number(row.spend_micro_usd) };
+      const row = locked.rows[0] ?? { calls: 0, spend_micro_usd: '0', inference_micro_usd: '0' };
+      const usage: RunUsage = {
+        calls: row.calls,
+        spend_micro_usd: Number(row.spend_micro_usd),
+        inference_micro_usd: Number(row.inference_micro_usd),
+      };
       const runDecision = refusal
         ? ({ ok: false, ...refusal } as const)
         : decideReservation(usage, limits, costUsd, runId);
@@ -126,7 +183,7 @@ export class ReservationStore {
         return { status: 'refused', cost_micro_usd: 0, code: decision.code, reason: decision.reason };
       }
       await client.query(
-        `WITH spent AS (UPDATE run_usage SET calls = $3, spend_micro_usd = $4 WHERE run_id = $2),
+        `WITH spent AS (UPDATE run_usage SET calls = $3, spend_micro_usd = $4, caps = $11 WHERE run_id = $2),
               charged AS (UPDATE limit_usage u SET used = u.used + c.amount
                           FROM unnest($6::text[], $7::text[], $8::timestamptz[], $9::bigint[])
                             AS c(limit_id, subject, window_start, amount)
@@ -141,6 +198,7 @@ export class ReservationStore {
           decision.cost_micro_usd,
           ...chargeColumns(charges),
           JSON.stringify(charges),
+          JSON.stringify(limits),
         ],
       );
       return { status: 'reserved', cost_micro_usd: decision.cost_micro_usd };
@@ -171,24 +229,28 @@ export class ReservationStore {
        RETURNING limit_id, subject, window_start, used`,
       [limitIds, subjects, windowStarts],
     );
-    const used = new Map(
-      locked.rows.map((row) => [
-        ledgerKey({ ...row, window_start: row.window_start.toISOString() }),
-        Number(row.used),
-      ]),
-    );
-    const decision = decide(used);
+    const decision = decide(usageByKey(locked.rows));
     return decision.ok ? admitted : decision;
   }
 
-  /** The run's own usage (reserved and spent), zero for a run that never reserved. */
-  async runUsage(runId: string): Promise<RunUsage> {
-    const found = await this.pool.query<{ calls: number; spend_micro_usd: string }>(
-      'SELECT calls, spend_micro_usd FROM run_usage WHERE run_id = $1',
-      [runId],
-    );
+  /**
+   * The run's own usage (reserved and spent), zero for a run that never reserved, with the caps its
+   * last reservation applied, if it made one.
+   */
+  async runUsage(runId: string): Promise<RunUsage & { caps?: BudgetLimits['per_run'] }> {
+    const found = await this.pool.query<{
+      calls: number;
+      spend_micro_usd: string;
+      inference_micro_usd: string;
+      caps: BudgetLimits['per_run'] | null;
+    }>('SELECT calls, spend_micro_usd, inference_micro_usd, caps FROM run_usage WHERE run_id = $1', [runId]);
     const row = found.rows[0];
-    return { calls: row?.calls ?? 0, spend_micro_usd: Number(row?.spend_micro_usd ?? 0) };
+    return {
+      calls: row?.calls ?? 0,
+      spend_micro_usd: Number(row?.spend_micro_usd ?? 0),
+      inference_micro_usd: Number(row?.inference_micro_usd ?? 0),
+      ...(row?.caps ? { caps: row.caps } : {}),
+    };
   }
 
   /** The usage in these ledger rows, keyed by ledgerKey; rows never charged are absent. */
@@ -210,12 +272,123 @@ export class ReservationStore {
          ON u.limit_id = k.limit_id AND u.subject = k.subject AND u.window_start = k.window_start`,
       [limitIds, subjects, windowStarts],
     );
-    return new Map(
-      found.rows.map((row) => [
-        ledgerKey({ ...row, window_start: row.window_start.toISOString() }),
-        Number(row.used),
-      ]),
-    );
+    return usageByKey(found.rows);
+  }
+
+  /**
+   * Settles a reservation once the executor answered: the call is no longer in flight, and it costs
+   * what the tool reported (`costMicroUsd`), or what was reserved. A second settle changes nothing.
+   */
+  async settle(proposalId: string, costMicroUsd: number | undefined): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const settled = await client.query<{ run_id: string; reserved: string; charges: Charge[] }>(
+        `UPDATE reservations r SET status = 'settled', cost_micro_usd = coalesce($2, r.cost_micro_usd)
+         FROM (SELECT proposal_id, cost_micro_usd FROM reservations WHERE proposal_id = $1 FOR UPDATE) AS before
+         WHERE r.proposal_id = before.proposal_id AND r.status = 'reserved'
+         RETURNING r.run_id, before.cost_micro_usd AS reserved, r.charges`,
+        [proposalId, costMicroUsd ?? null],
+      );
+      const row = settled.rows[0];
+      if (!row) return false;
+      const reserved = Number(row.reserved);
+      const cost = costMicroUsd ?? reserved;
+      await client.query(
+        `WITH moved AS (UPDATE limit_usage u SET used = u.used + c.amount
+                        FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
+                          AS c(limit_id, subject, window_start, amount)
+                        WHERE u.limit_id = c.limit_id AND u.subject = c.subject AND u.window_start = c.window_start)
+         UPDATE run_usage SET spend_micro_usd = spend_micro_usd + $2 WHERE run_id = $1`,
+        [row.run_id, cost - reserved, ...chargeColumns(settlementOf(row.charges, reserved, cost))],
+      );
+      return true;
+    });
+  }
+
+  /**
+   * Counts a usage report once: adds its cost to the run and to the inference limits it charges,
+   * even over a cap (the tokens are spent already), and stores which caps it took past their
+   * maximum. A report counted before is not counted again; its stored answer is returned, so a
+   * redelivery after a lost publish announces the same thing.
+   */
+  async countUsage(usage: CountedUsage, judge: CapsPassedJudge): Promise<{ capsPassed: string[] }> {
+    return inTransaction(this.pool, async (client) => {
+      const inserted = await client.query(
+        `INSERT INTO usage_reports (usage_id, run_id, agent_id, model, input_tokens, output_tokens, cost_micro_usd, charges)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (usage_id) DO NOTHING`,
+        [
+          usage.usageId,
+          usage.runId,
+          usage.agentId,
+          usage.model,
+          usage.inputTokens,
+          usage.outputTokens,
+          usage.costMicroUsd,
+          JSON.stringify(usage.charges),
+        ],
+      );
+      if (inserted.rowCount !== 1) {
+        const earlier = await client.query<{ caps_passed: string[] }>(
+          'SELECT caps_passed FROM usage_reports WHERE usage_id = $1',
+          [usage.usageId],
+        );
+        return { capsPassed: earlier.rows[0]?.caps_passed ?? [] };
+      }
+      const run = await client.query<{ inference_micro_usd: string }>(
+        `INSERT INTO run_usage (run_id, inference_micro_usd) VALUES ($1, $2)
+         ON CONFLICT (run_id) DO UPDATE SET inference_micro_usd = run_usage.inference_micro_usd + EXCLUDED.inference_micro_usd
+         RETURNING inference_micro_usd`,
+        [usage.runId, usage.costMicroUsd],
+      );
+      const [limitIds, subjects, windowStarts, amounts] = chargeColumns(usage.charges);
+      const charged = await client.query<{
+        limit_id: string;
+        subject: string;
+        window_start: Date;
+        used: string;
+      }>(
+        `INSERT INTO limit_usage (limit_id, subject, window_start, used)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[])
+         ON CONFLICT (limit_id, subject, window_start) DO UPDATE SET used = limit_usage.used + EXCLUDED.used
+         RETURNING limit_id, subject, window_start, used`,
+        [limitIds, subjects, windowStarts, amounts],
+      );
+      const capsPassed = judge(
+        usageByKey(charged.rows),
+        Number(run.rows[0]?.inference_micro_usd ?? usage.costMicroUsd),
+      );
+      if (capsPassed.length > 0) {
+        await client.query('UPDATE usage_reports SET caps_passed = $2 WHERE usage_id = $1', [
+          usage.usageId,
+          capsPassed,
+        ]);
+      }
+      return { capsPassed };
+    });
+  }
+
+  /**
+   * Counts an outcome of the run in its streak of failures: `failure` adds one, `success` ends the
+   * streak. Returns the streak after it, or undefined when this outcome was counted before.
+   */
+  async countOutcome(
+    proposalId: string,
+    runId: string,
+    kind: 'failure' | 'success',
+  ): Promise<number | undefined> {
+    return inTransaction(this.pool, async (client) => {
+      const first = await client.query(
+        'INSERT INTO streak_outcomes (proposal_id, run_id) VALUES ($1, $2) ON CONFLICT (proposal_id) DO NOTHING',
+        [proposalId, runId],
+      );
+      if (first.rowCount !== 1) return undefined;
+      const streak = await client.query<{ failures: number }>(
+        `INSERT INTO run_streaks (run_id, failures) VALUES ($1, $2)
+         ON CONFLICT (run_id) DO UPDATE SET failures = CASE WHEN $2 = 0 THEN 0 ELSE run_streaks.failures + 1 END
+         RETURNING failures`,
+        [runId, kind === 'failure' ? 1 : 0],
+      );
+      return streak.rows[0]?.failures ?? 0;
+    });
   }
 
   /** Gives a reservation back when the tool was never called; a second release changes nothing. */
@@ -239,6 +412,18 @@ export class ReservationStore {
       return true;
     });
   }
+}
+
+/** Ledger rows as read back, keyed by ledgerKey. */
+function usageByKey(
+  rows: readonly { limit_id: string; subject: string; window_start: Date; used: string }[],
+): Map<string, number> {
+  return new Map(
+    rows.map((row) => [
+      ledgerKey({ ...row, window_start: row.window_start.toISOString() }),
+      Number(row.used),
+    ]),
+  );
 }
 
 /** The charges as the parallel arrays PostgreSQL's unnest reads. */

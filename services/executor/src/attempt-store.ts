@@ -3,8 +3,12 @@ import { statusCheckMigration } from '@airlock/postgres';
 import type { HaltReasonCode } from '@airlock/halts';
 import type { ToolCallResult } from './http-tool-adapter';
 
-/** How an attempt ended: the tool's answer, or a halt that stopped it before any call (ADR 0009). */
-export type AttemptResult = ToolCallResult | { kind: 'halted'; reason_code: HaltReasonCode; reason: string };
+/**
+ * How an attempt ended: the tool's answer, or a halt (ADR 0009) or the run's end that stopped it
+ * before any call.
+ */
+export type AttemptResult =
+  ToolCallResult | { kind: 'halted'; reason_code: HaltReasonCode | 'run_expired'; reason: string };
 
 /** Every status an attempt may have: started before the call, then how it ended. */
 const attemptStatuses = ['started', 'succeeded', 'failed', 'unknown', 'halted'] as const;

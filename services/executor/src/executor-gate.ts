@@ -9,8 +9,10 @@ import {
 } from '@airlock/contracts';
 import { redact } from '@airlock/audit-record';
 import { Bundle } from '@airlock/bundle';
+import { reportedCostUsd } from '@airlock/budget-ledger';
 import { HaltBoard, haltedDecision, haltTargetOf } from '@airlock/halts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
+import { runTeamOf, runTicketOf } from '@airlock/proposal-verification';
 import { JsonLogger } from '@airlock/service-runtime';
 import { AttemptStore, type AttemptResult } from './attempt-store';
 import { callHttpTool, type ToolCallSecrets } from './http-tool-adapter';
@@ -68,19 +70,38 @@ export class ExecutorGate implements GateRoutes {
       proposal,
       result,
       idempotencyKey,
-      envelope.data.reserved_cost_usd,
+      this.costOf(result, tool, envelope.data.reserved_cost_usd),
       tool?.sensitive_fields ?? [],
     );
   }
 
-  /** The halt is looked up here, right before acting: a reservation made before a halt does not run. */
+  /**
+   * What the call cost: what the tool's answer reports where the tool declares it, else what budget
+   * reserved. Budget settles the reservation to it.
+   */
+  private costOf(result: AttemptResult, tool: ToolDefinition | undefined, reservedUsd: number): number {
+    const path = tool?.cost.reported_usd_at;
+    if (result.kind !== 'succeeded' || path === undefined) return reservedUsd;
+    const reported = reportedCostUsd(result.response, path);
+    if (reported === undefined) {
+      this.logger.event('warn', 'the tool did not report its cost; the reserved price stands', {
+        tool: tool?.name,
+        path,
+      });
+    }
+    return reported ?? reservedUsd;
+  }
+
+  /**
+   * The halt is looked up here, right before acting: a reservation made before a halt does not run.
+   * Nor does one whose run ended meanwhile (its ticket expired while a human decided, say).
+   */
   private async attemptOnce(
     proposal: Proposal,
     tool: ToolDefinition,
     idempotencyKey: string,
   ): Promise<AttemptResult | 'already_reported'> {
-    const halt = this.halts.haltOf(haltTargetOf(proposal, this.bundle.agents.get(proposal.agent_id)?.team));
-    const halted = halt === undefined ? undefined : ({ ...haltedDecision(halt), kind: 'halted' } as const);
+    const halted = this.haltedNow(proposal);
     const state = await this.attempts.begin(proposal.proposal_id, proposal.run_id, idempotencyKey, halted);
     if (state.kind === 'finished') return state.published ? 'already_reported' : state.result;
     if (state.kind === 'interrupted' && (!tool.idempotent || halted !== undefined)) {
@@ -102,6 +123,16 @@ export class ExecutorGate implements GateRoutes {
     return result;
   }
 
+  private haltedNow(proposal: Proposal): Extract<AttemptResult, { kind: 'halted' }> | undefined {
+    const team = runTeamOf(proposal, this.bundle.agents.get(proposal.agent_id));
+    const halt = this.halts.haltOf(haltTargetOf(proposal, team));
+    if (halt !== undefined) return { ...haltedDecision(halt), kind: 'halted' };
+    const expiresAt = runTicketOf(proposal)?.expires_at;
+    if (expiresAt === undefined || Date.parse(expiresAt) > Date.now()) return undefined;
+    const reason = `run ${proposal.run_id} ended at ${expiresAt}, as its launcher set, before the call could be made`;
+    return { kind: 'halted', reason_code: 'run_expired', reason };
+  }
+
   private report(
     proposal: Proposal,
     result: AttemptResult,
@@ -112,6 +143,7 @@ export class ExecutorGate implements GateRoutes {
     const ids = { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id };
     const emissions: Emission[] = [];
     if (result.kind === 'succeeded') {
+      const team = runTeamOf(proposal, this.bundle.agents.get(proposal.agent_id));
       emissions.push(
         emission(
           'actionsExecuted',
@@ -123,6 +155,7 @@ export class ExecutorGate implements GateRoutes {
               proposal_id: proposal.proposal_id,
               run_id: proposal.run_id,
               agent_id: proposal.agent_id,
+              ...(team === undefined ? {} : { team }),
               tool: proposal.tool,
               idempotency_key: idempotencyKey,
               status_code: result.status_code,

@@ -11,6 +11,7 @@ import {
 import { HaltBoard, haltedDecision, haltTargetOf } from '@airlock/halts';
 import { proposalHash, signAttestation, type SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
+import { runLimitsProblem } from '@airlock/budget-ledger';
 import {
   emission,
   gateRoute,
@@ -79,8 +80,19 @@ export class IntakeGate implements GateRoutes {
     if (!run.ok) {
       return [this.reject({ ...rejection, agentId: proposal.agent_id, code: run.code, reason: run.reason })];
     }
+    const tooMuch = run.facts.limits && runLimitsProblem(this.bundle.budgets.per_run, run.facts.limits);
+    if (tooMuch) {
+      return [
+        this.reject({
+          ...rejection,
+          agentId: proposal.agent_id,
+          code: 'run_limits_above_bundle',
+          reason: tooMuch,
+        }),
+      ];
+    }
     const hash = proposalHash(proposal);
-    const halt = this.halts.haltOf(haltTargetOf(proposal, this.bundle.agents.get(proposal.agent_id)?.team));
+    const halt = this.halts.haltOf(haltTargetOf(proposal, run.facts.team ?? verdict.agent.team));
     const claim = await this.ledger.claim(
       proposal.proposal_id,
       envelope.id,

@@ -27,14 +27,22 @@ export type Limit = {
    */
   tool?: string;
   /**
-   * Fixed UTC windows: the count starts again at zero at each minute, hour, day (00:00 UTC) or calendar month.
+   * Fixed UTC windows: the count starts again at zero at each minute, hour, day (00:00 UTC) or calendar month. Every measure has one except max_in_flight, which counts what is under way now.
    */
-  window: 'minute' | 'hour' | 'day' | 'month';
+  window?: 'minute' | 'hour' | 'day' | 'month';
   max_calls?: number;
   /**
-   * Tool cost reserved by the calls (the tool's cost.per_call_usd).
+   * Tool cost of the calls: reserved at the tool's cost.per_call_usd, then settled to what the tool reported (cost.reported_usd_at) once it answered.
    */
   max_spend_usd?: number;
+  /**
+   * Inference spend the agents report on agent.usage, priced by prices.json. A report is already spent, so it is counted in full; the report that passes the cap halts its run, and later proposals under the cap are refused.
+   */
+  max_inference_usd?: number;
+  /**
+   * Calls reserved and not yet answered by the executor, at once (a concurrency limit); no window.
+   */
+  max_in_flight?: number;
   /**
    * A quantity the tools declare under `meters` (e.g. money_moved_cents), summed over the calls.
    */
@@ -49,6 +57,7 @@ export type Limit = {
 
 export interface AirlockEvents {
   'events/agent.proposals'?: ProposalSubmission;
+  'events/agent.usage'?: UsageSubmission;
   'events/airlock.actions.executed'?: ActionExecuted;
   'events/airlock.approvals.decisions'?: ApprovalDecision;
   'events/airlock.budget.reservations'?: BudgetReservation;
@@ -57,18 +66,27 @@ export interface AirlockEvents {
   'events/airlock.policy.decisions'?: PolicyDecision;
   'events/airlock.proposals.accepted'?: ProposalAccepted;
   'events/airlock.proposals.outcomes'?: ProposalOutcome;
+  'events/airlock.runs'?: RunClosing;
+  'events/airlock.usage.accounted'?: UsageAccounted;
   'events/cloudevent-envelope'?: CloudEventEnvelope;
   'events/definitions'?: Definitions;
   'bundle/agent'?: AgentRecord;
   'bundle/approvers'?: ApproverRegistry;
   'bundle/budgets'?: BudgetLimits;
   'bundle/launcher'?: LauncherRecord;
+  'bundle/prices'?: PriceTable;
   'bundle/tool'?: ToolDefinition;
 }
 /**
  * Topic agent.proposals, type airlock.proposal.submitted. The agent's proposal as a compact JWS (EdDSA, kid = the agent key id) whose payload is a Proposal.
  */
 export interface ProposalSubmission {
+  jws: string;
+}
+/**
+ * Topic agent.usage, type airlock.usage.reported. An agent's usage report as a compact JWS (EdDSA, typ airlock-usage+jws, kid = the agent key id) whose payload is a UsageReport. Budget prices it with prices.json and counts it against the inference caps.
+ */
+export interface UsageSubmission {
   jws: string;
 }
 /**
@@ -90,6 +108,10 @@ export interface ActionExecuted {
    * via the `definition` "Identifier".
    */
   agent_id: string;
+  /**
+   * The run's team: the launcher's ticket's, else the agent's in the bundle.
+   */
+  team?: string;
   /**
    * This interface was referenced by `Definitions`'s JSON-Schema
    * via the `definition` "Identifier".
@@ -191,11 +213,14 @@ export interface BudgetReservation {
   bundle_hash: string;
 }
 /**
- * Topic airlock.control (compacted), type airlock.control.changed: an operator halted or resumed a scope. The Kafka key names the scope, so the last event per key is the scope's state; every gate that acts on proposals reads the whole topic at start-up (ADR 0009).
+ * Topic airlock.control (compacted), type airlock.control.changed: an operator halted or resumed a scope, a stopping rule halted a run, or a launcher closed one. The Kafka key names the scope, so the last event per key is the scope's state; every gate that acts on proposals reads the whole topic at start-up (ADR 0009).
  */
 export interface ControlChange {
   scope: HaltScope;
-  state: 'halted' | 'resumed';
+  /**
+   * closed: the run's launcher ended it (run scopes only); unlike a halt, it is never lifted.
+   */
+  state: 'halted' | 'resumed' | 'closed';
   /**
    * Why, in the operator's words.
    */
@@ -308,6 +333,18 @@ export interface RunFacts {
    */
   labels?: string[];
   expires_at?: string;
+  limits?: RunLimits;
+}
+/**
+ * Caps a launcher sets for one run. Each must be within the bundle's per_run cap of the same name (intake refuses a ticket that asks for more); an absent cap is the bundle's.
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "RunLimits".
+ */
+export interface RunLimits {
+  max_tool_calls?: number;
+  max_spend_usd?: number;
+  max_inference_usd?: number;
 }
 /**
  * Topic airlock.proposals.outcomes, type airlock.proposal.outcome: the one terminal outcome of a proposal (or of a submission intake refused).
@@ -345,6 +382,45 @@ export interface ProposalOutcome {
   approver_id?: string;
   bundle_hash?: string;
   cost_usd?: number;
+}
+/**
+ * Topic airlock.runs, type airlock.run.closed. A launcher's close of a run it opened, as a compact JWS (EdDSA, typ airlock-run-close+jws, kid = the launcher key id) whose payload is a RunClose. Budget verifies it and closes the run on airlock.control (ADR 0012).
+ */
+export interface RunClosing {
+  jws: string;
+}
+/**
+ * Topic airlock.usage.accounted, type airlock.usage.accounted: budget priced an agent's usage report and counted it against the inference caps. What spend_by_day reads for inference.
+ */
+export interface UsageAccounted {
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  usage_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  run_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  agent_id: string;
+  /**
+   * The run's team: the launcher's ticket's, else the agent's in the bundle.
+   */
+  team?: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  /**
+   * The inference caps this report took past their maximum; the run was halted for it.
+   */
+  caps_passed?: string[];
+  bundle_hash: string;
 }
 /**
  * CloudEvents 1.0 structured-mode JSON envelope carried by every Airlock topic. The Kafka key is runid; the W3C traceparent travels as a Kafka header.
@@ -427,6 +503,64 @@ export interface RunTicket {
    * No proposal of the run is accepted after this: the run's maximum duration.
    */
   expires_at: string;
+  limits?: RunLimits;
+}
+/**
+ * The payload of an agent's usage report (agent.usage): the inference one model call of the run consumed, signed by the agent like a proposal.
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "UsageReport".
+ */
+export interface UsageReport {
+  /**
+   * Unique per report: a report sent again with the same id is counted once.
+   */
+  usage_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  run_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  agent_id: string;
+  /**
+   * A model named in the bundle's prices.json.
+   */
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  reported_at: string;
+  /**
+   * The run ticket its launcher gave the agent, as in a proposal.
+   */
+  run_ticket?: string;
+}
+/**
+ * The payload of a launcher's run close (airlock.runs): the run has ended; nothing more of it executes.
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "RunClose".
+ */
+export interface RunClose {
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  run_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  launcher_id: string;
+  reason: string;
+  closed_at: string;
+  /**
+   * The ticket that opened the run, signed by the same launcher: only the launcher that opened a run may close it.
+   */
+  run_ticket: string;
 }
 /**
  * bundle/agents/<id>.json: an agent's identity, owner and the public keys its proposals are signed with.
@@ -494,15 +628,27 @@ export interface BudgetLimits {
   per_run: {
     max_tool_calls: number;
     max_spend_usd: number;
+    /**
+     * Inference spend a run may report on agent.usage (priced by prices.json); the report that passes it halts the run. Absent: no per-run inference cap.
+     */
+    max_inference_usd?: number;
   };
   /**
-   * Rules that halt a run when it behaves like a loop (ADR 0010 addendum).
+   * Rules that halt a run when it loops, fails over and over or floods approvers (docs/limits.md). The rule that fires is the halt's reason.
    */
   stopping_rules?: {
     /**
      * A run may call one tool with the same arguments at most this many times; the next such call halts the run.
      */
     max_identical_calls?: number;
+    /**
+     * A run whose last this-many proposals in a row ended denied, approval_denied or failed is halted; an executed call starts the count again.
+     */
+    max_consecutive_failures?: number;
+    /**
+     * A run may have at most this many requests waiting for a human; the proposal that would be one more is halted, and the run with it.
+     */
+    max_pending_approvals?: number;
   };
   /**
    * Caps across runs: per agent, team or everything (or per run), on one tool or all, over fixed UTC windows. Every limit that applies is reserved atomically with the run's caps before execution.
@@ -534,6 +680,17 @@ export interface LauncherRecord {
   }[];
 }
 /**
+ * bundle/prices.json: what inference costs, per model, in US dollars per million tokens. Budget prices agents' usage reports with it; a report of a model not listed is dead-lettered (model_not_priced).
+ */
+export interface PriceTable {
+  models: {
+    [k: string]: {
+      input_usd_per_million_tokens: number;
+      output_usd_per_million_tokens: number;
+    };
+  };
+}
+/**
  * bundle/tools/<name>.json: one tool an agent may propose to call.
  */
 export interface ToolDefinition {
@@ -549,7 +706,14 @@ export interface ToolDefinition {
    */
   arguments_schema: {};
   cost: {
+    /**
+     * What budget reserves for a call before it runs.
+     */
     per_call_usd: number;
+    /**
+     * Where the tool's JSON answer says what the call really cost, in dollars (e.g. $.usage.cost_usd). Budget settles the call to it; where the answer has no such non-negative number, the call costs per_call_usd.
+     */
+    reported_usd_at?: string;
   };
   adapter: {
     type: 'http';

@@ -1,0 +1,70 @@
+import type { JsonWebKey } from 'node:crypto';
+import { signStatement, verifyStatement, type SigningKey } from '@airlock/attestation';
+import {
+  checkJsonHygiene,
+  proposalJsonLimits,
+  validateRunClose,
+  validateRunTicket,
+  type LauncherRecord,
+  type RunClose,
+} from '@airlock/contracts';
+import { runTicketJwsType } from './run-tickets';
+
+/** Distinguishes a launcher's run close from its run tickets. */
+export const runCloseJwsType = 'airlock-run-close+jws';
+
+export type RunCloseVerdict =
+  { ok: true; close: RunClose; launcher: LauncherRecord } | { ok: false; code: string; reason: string };
+
+/** What a launcher does when its user's task is over: sign the run's close, with the run's ticket in it. */
+export function signRunClose(close: RunClose, key: SigningKey): string {
+  return signStatement(key, runCloseJwsType, close);
+}
+
+/**
+ * Whether a run close is a registered launcher's, for a run that launcher opened: the ticket inside
+ * must verify with the same launcher's key and name the same run, so no launcher closes another's
+ * runs. Never throws.
+ */
+export function verifyRunClose(jws: string, launchers: ReadonlyMap<string, LauncherRecord>): RunCloseVerdict {
+  const signers = new Map<string, LauncherRecord>();
+  const keyOf = (kid: string) => {
+    for (const launcher of launchers.values()) {
+      const key = launcher.public_keys.find((candidate) => candidate.kid === kid);
+      if (key !== undefined) {
+        signers.set(kid, launcher);
+        return key as JsonWebKey;
+      }
+    }
+    return undefined;
+  };
+  const checked = verifyStatement(jws, runCloseJwsType, keyOf);
+  if (!checked.ok) return { ok: false, code: 'bad_signature', reason: `the run close: ${checked.reason}` };
+  const hygiene = checkJsonHygiene(checked.statement, proposalJsonLimits);
+  if (!hygiene.ok) return { ok: false, code: hygiene.code, reason: `in the run close, ${hygiene.reason}` };
+  const validated = validateRunClose(checked.statement);
+  if (!validated.ok) {
+    return { ok: false, code: 'invalid_run_close', reason: `the run close is invalid: ${validated.errors}` };
+  }
+  const close = validated.value;
+  const launcher = signers.get(checked.kid);
+  if (launcher === undefined || launcher.id !== close.launcher_id) {
+    return {
+      ok: false,
+      code: 'launcher_mismatch',
+      reason: `the run close names launcher ${close.launcher_id} but is signed by another launcher's key`,
+    };
+  }
+  const ticketKey = (kid: string) =>
+    launcher.public_keys.find((candidate) => candidate.kid === kid) as JsonWebKey | undefined;
+  const ticket = verifyStatement(close.run_ticket, runTicketJwsType, ticketKey);
+  const opened = ticket.ok ? validateRunTicket(ticket.statement) : undefined;
+  if (opened === undefined || !opened.ok || opened.value.run_id !== close.run_id) {
+    return {
+      ok: false,
+      code: 'run_not_opened_by_launcher',
+      reason: `launcher ${launcher.id} closes run ${close.run_id} without the ticket by which it opened that run`,
+    };
+  }
+  return { ok: true, close, launcher };
+}
