@@ -94,10 +94,11 @@ async function main(): Promise<void> {
     approval: `demo-${stamp}-approval`,
     budget: `demo-${stamp}-budget`,
     halted: `demo-${stamp}-halted`,
+    closed: `demo-${stamp}-closed`,
   };
   const kafka = testKafka(brokers);
   const producer = kafka.producer();
-  const watcher = new EventWatcher(kafka, '', ['outcomes']);
+  const watcher = new EventWatcher(kafka, '', ['outcomes', 'usageAccounted']);
   const layout = secretsLayout(secretsDir);
   const key = readSigningKey(layout.agentKeyFile('support-triage'));
   const bobToken = readStringMap(layout.approverTokensFile, 'approver tokens')['bob'];
@@ -106,7 +107,11 @@ async function main(): Promise<void> {
   if (!oliviaToken) throw new Error(`no token for operator olivia in ${layout.operatorTokensFile}`);
   // The support desk starts the agent for a customer and opens each run with a signed ticket,
   // which the agent carries in every proposal of the run (ADR 0011).
-  const launcher = new TestLauncher('support-desk', readSigningKey(layout.launcherKeyFile('support-desk')));
+  const launcher = new TestLauncher(
+    'support-desk',
+    readSigningKey(layout.launcherKeyFile('support-desk')),
+    producer,
+  );
   const agent = new TestAgent(producer, '', 'support-triage', key, launcher);
 
   say(`[demo] connecting to Kafka at ${brokers}`);
@@ -188,17 +193,41 @@ async function main(): Promise<void> {
     });
     await waitForHalt(runs.halted, oliviaToken, false);
     say('  .. resumed');
+
+    say(
+      `\n[demo] f) run ${runs.closed}: the agent reports its model's tokens, then the support desk closes the run`,
+    );
+    await outcomeOf(
+      await submit(runs.closed, 'tickets.create', { title: 'Invoice missing', priority: 'low' }),
+    );
+    const usage = { model: 'gpt-4o-mini', input_tokens: 12_000, output_tokens: 3_000 };
+    await agent.reportUsage(runs.closed, usage);
+    const accounted = await watcher.waitFor(
+      'usageAccounted',
+      (event) => event.envelope.data['run_id'] === runs.closed,
+      timeoutMs,
+    );
+    say(`  -> reported ${JSON.stringify(usage)} on agent.usage`);
+    say(
+      `  <- budget priced it at $${String(accounted.envelope.data['cost_usd'])} (prices.json) and counted it`,
+    );
+    await launcher.close(runs.closed, 'support-triage', 'the customer closed the chat (demo)');
+    say('  .. support-desk closed the run on airlock.runs');
+    await waitForHalt(runs.closed, oliviaToken, true);
+    await outcomeOf(
+      await submit(runs.closed, 'tickets.create', { title: 'One more thing', priority: 'low' }),
+    );
   } finally {
     await watcher.stop().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
   }
 
-  // The halt and the resume are audited under their scope's key, run:<id>.
-  const runIds = [...Object.values(runs), `run:${runs.halted}`];
+  // Halts, resumes and closes are audited under their scope's key, run:<id>.
+  const runIds = [...Object.values(runs), `run:${runs.halted}`, `run:${runs.closed}`];
   const inList = runIds.map((id) => `'${id}'`).join(', ');
   say(`\n[demo] audit trail in ClickHouse (${clickhouseUrl}, database airlock):`);
   const deadline = Date.now() + timeoutMs;
-  const expectedOutcomes = 1 + 1 + 1 + 4 + 1;
+  const expectedOutcomes = 1 + 1 + 1 + 4 + 1 + 2;
   for (;;) {
     const counted = await clickhouse(
       `SELECT count() FROM airlock.events FINAL WHERE run_id IN (${inList}) AND notEmpty(ifNull(toString(outcome), '')) FORMAT TSV`,
@@ -215,6 +244,12 @@ async function main(): Promise<void> {
   say(
     await clickhouse(
       `SELECT run_id, event_type, decision, outcome, reason_code, tool, attestation, trace_id FROM airlock.events FINAL WHERE run_id IN (${inList}) ORDER BY run_id, seq FORMAT PrettyCompactMonoBlock`,
+    ),
+  );
+  say(`[demo] spend today by team, agent and tool or model (the view spend_by_day):`);
+  say(
+    await clickhouse(
+      `SELECT team, agent_id, tool, model, tool_calls, usage_reports, round(spend_usd, 6) AS spend_usd FROM airlock.spend_by_day WHERE day = today() ORDER BY tool, model FORMAT PrettyCompactMonoBlock`,
     ),
   );
   say('[demo] done');
