@@ -25,6 +25,7 @@ describe('spend, rates and stopping rules', () => {
         },
         { id: 'run-tickets-in-flight', scope: 'run', tool: 'tickets.create', max_in_flight: 1 },
         { id: 'agent-inference-per-day', scope: 'agent', window: 'day', max_inference_usd: 1 },
+        { id: 'billing-calls-per-day', scope: 'team', window: 'day', max_calls: 2 },
       );
       writeFileSync(budgetsPath, JSON.stringify(budgets));
 
@@ -195,6 +196,29 @@ describe('spend, rates and stopping rules', () => {
     });
   });
 
+  it("holds a team's cap across fresh runs, for the team the launcher named", async () => {
+    // The agent's team in the bundle is support; these runs are opened for billing.
+    const proposals = [1, 2, 3].map((index) => {
+      airlock.agent.launcher!.openRun(`run-billing-${index}`, 'support-triage', { team: 'billing' });
+      return airlock.agent.proposal(`run-billing-${index}`, 'tickets.create', ticket);
+    });
+    const verdicts: string[] = [];
+    for (const proposal of proposals) {
+      await airlock.agent.submit(proposal);
+      verdicts.push(await airlock.stack.watcher.waitForVerdict(proposal.proposal_id));
+    }
+    expect(verdicts).toEqual([
+      'executed/tool_call_succeeded',
+      'executed/tool_call_succeeded',
+      'over_budget/team_call_cap_reached',
+    ]);
+    const executed = await airlock.stack.watcher.waitFor(
+      'actionsExecuted',
+      (event) => event.envelope.data['proposal_id'] === proposals[0].proposal_id,
+    );
+    expect(executed.envelope.data['team']).toBe('billing');
+  });
+
   it('does not execute a call approved after its run ended', async () => {
     airlock.agent.launcher!.openRun('run-short', 'support-triage', {}, 5);
     const refund = airlock.agent.proposal('run-short', 'payments.refund', {
@@ -345,21 +369,32 @@ describe('spend, rates and stopping rules', () => {
           .map((event) => [event.envelope.id, Number(event.envelope.data['cost_usd'])]),
       ).values(),
     ];
-    const tickets = seen('actionsExecuted', (data) => data['tool'] === 'tickets.create');
+    const tickets = seen(
+      'actionsExecuted',
+      (data) => data['tool'] === 'tickets.create' && data['team'] === 'support',
+    );
     const reports = seen('usageAccounted', (data) => data['model'] === 'test-model');
     expect(tickets.length).toBeGreaterThan(0);
     expect(reports.length).toBeGreaterThan(0);
     const rows = await waitForSpend(
       (spend) =>
         spend.some((row) => row.model === 'test-model' && Number(row.usage_reports) === reports.length) &&
-        spend.some((row) => row.tool === 'tickets.create' && Number(row.tool_calls) === tickets.length),
+        spend.some(
+          (row) =>
+            row.tool === 'tickets.create' &&
+            row.team === 'support' &&
+            Number(row.tool_calls) === tickets.length,
+        ),
     );
     const sum = (costs: number[]) => costs.reduce((total, cost) => total + cost, 0);
     const model = rows.find((row) => row.model === 'test-model');
     expect(model).toMatchObject({ team: 'support', agent_id: 'support-triage', tool: '' });
     expect(Number(model?.spend_usd)).toBeCloseTo(sum(reports), 9);
-    const ticketRow = rows.find((row) => row.tool === 'tickets.create');
-    expect(ticketRow).toMatchObject({ team: 'support', model: '' });
+    const ticketRow = rows.find((row) => row.tool === 'tickets.create' && row.team === 'support');
+    expect(ticketRow).toMatchObject({ agent_id: 'support-triage', model: '' });
+    expect(rows.find((row) => row.tool === 'tickets.create' && row.team === 'billing')).toMatchObject({
+      tool_calls: 2,
+    });
     // The settled $0.0042 ticket counts at what it cost, not at its $0.01 price.
     expect(tickets).toContain(0.0042);
     expect(Number(ticketRow?.spend_usd)).toBeCloseTo(sum(tickets), 9);

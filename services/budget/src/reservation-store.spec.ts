@@ -156,6 +156,14 @@ describe('ReservationStore', () => {
     expect(full).toMatchObject({ status: 'refused', code: 'agent_spend_cap_reached' });
   });
 
+  it('settles a call that cost what was reserved once, and then neither settles nor releases it again', async () => {
+    await stores[0].reserve('p-plain', 'run-plain', 0.25, limits);
+    expect(await stores[1].settle('p-plain', 250_000)).toBe(true);
+    expect(await stores[0].settle('p-plain', 250_000)).toBe(false);
+    expect(await stores[0].release('p-plain')).toBe(false);
+    expect(await stores[0].runUsage('run-plain')).toMatchObject({ calls: 1, spend_micro_usd: 250_000 });
+  });
+
   it('counts a usage report once, and remembers which caps it passed', async () => {
     const usage = (usageId: string, costMicroUsd: number) => ({
       usageId,

@@ -280,6 +280,15 @@ export class ReservationStore {
    * what the tool reported (`costMicroUsd`), or what was reserved. A second settle changes nothing.
    */
   async settle(proposalId: string, costMicroUsd: number | undefined): Promise<boolean> {
+    // Most calls cost what was reserved and were never counted in flight: then settling moves no
+    // usage, and one conditional statement does it. Otherwise the transaction below moves it.
+    const plain = await this.pool.query(
+      `UPDATE reservations SET status = 'settled'
+       WHERE proposal_id = $1 AND status = 'reserved' AND ($2::bigint IS NULL OR cost_micro_usd = $2)
+         AND NOT charges @> '[{"measure": "in_flight"}]'`,
+      [proposalId, costMicroUsd ?? null],
+    );
+    if (plain.rowCount === 1) return true;
     return inTransaction(this.pool, async (client) => {
       const settled = await client.query<{ run_id: string; reserved: string; charges: Charge[] }>(
         `UPDATE reservations r SET status = 'settled', cost_micro_usd = coalesce($2, r.cost_micro_usd)
@@ -375,20 +384,16 @@ export class ReservationStore {
     runId: string,
     kind: 'failure' | 'success',
   ): Promise<number | undefined> {
-    return inTransaction(this.pool, async (client) => {
-      const first = await client.query(
-        'INSERT INTO streak_outcomes (proposal_id, run_id) VALUES ($1, $2) ON CONFLICT (proposal_id) DO NOTHING',
-        [proposalId, runId],
-      );
-      if (first.rowCount !== 1) return undefined;
-      const streak = await client.query<{ failures: number }>(
-        `INSERT INTO run_streaks (run_id, failures) VALUES ($1, $2)
-         ON CONFLICT (run_id) DO UPDATE SET failures = CASE WHEN $2 = 0 THEN 0 ELSE run_streaks.failures + 1 END
-         RETURNING failures`,
-        [runId, kind === 'failure' ? 1 : 0],
-      );
-      return streak.rows[0]?.failures ?? 0;
-    });
+    // One statement, so atomic without a transaction: the streak moves only if this outcome is new.
+    const streak = await this.pool.query<{ failures: number }>(
+      `WITH first AS (INSERT INTO streak_outcomes (proposal_id, run_id) VALUES ($1, $2)
+                      ON CONFLICT (proposal_id) DO NOTHING RETURNING 1)
+       INSERT INTO run_streaks (run_id, failures) SELECT $2, $3 FROM first
+       ON CONFLICT (run_id) DO UPDATE SET failures = CASE WHEN $3 = 0 THEN 0 ELSE run_streaks.failures + 1 END
+       RETURNING failures`,
+      [proposalId, runId, kind === 'failure' ? 1 : 0],
+    );
+    return streak.rows[0]?.failures;
   }
 
   /** Gives a reservation back when the tool was never called; a second release changes nothing. */
