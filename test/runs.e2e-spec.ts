@@ -1,9 +1,20 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readSigningKey } from '@airlock/bundle';
 import { TestLauncher, useAirlockStack } from '@airlock/testing';
 
 /** Runs are opened by launchers (ADR 0011): an agent cannot invent one, nor change what it says. */
 describe('runs opened by launchers', () => {
-  const airlock = useAirlockStack();
+  const airlock = useAirlockStack({
+    // A policy that reads the run's trusted facts: a run the launcher labelled read-only opens nothing.
+    editBundle: (dir) => {
+      const path = join(dir, 'policies', 'runs.cedar');
+      writeFileSync(
+        path,
+        '@id("read-only-runs-write-nothing")\nforbid (principal, action, resource) when { context.run.labels.contains("read-only") };\n',
+      );
+    },
+  });
 
   const ticket = { title: 'Printer on fire', priority: 'high' };
 
@@ -18,6 +29,17 @@ describe('runs opened by launchers', () => {
     );
     expect(JSON.parse(rows[0].payload)).toMatchObject({
       run: { opened_by: 'launcher', launcher_id: 'support-desk', user_id: 'u-1', team: 'support' },
+    });
+  });
+
+  it("lets policies read the run's facts as its launcher stated them", async () => {
+    airlock.agent.launcher!.openRun('run-read-only', 'support-triage', { labels: ['read-only'] });
+    const proposal = airlock.agent.proposal('run-read-only', 'tickets.create', ticket);
+    await airlock.agent.submit(proposal);
+    expect((await airlock.stack.watcher.waitForOutcome(proposal.proposal_id)).envelope.data).toMatchObject({
+      outcome: 'denied',
+      reason_code: 'policy_denied',
+      policy_ids: ['read-only-runs-write-nothing'],
     });
   });
 

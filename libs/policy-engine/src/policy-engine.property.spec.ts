@@ -69,4 +69,40 @@ describe('policy engine on arbitrary proposals', () => {
       { numRuns: runs },
     );
   });
+
+  it('never fails to evaluate well-formed arguments under a policy that permits everything', () => {
+    const open: ToolDefinition = {
+      ...[...tools.values()][0],
+      name: 'anything',
+      arguments_schema: { type: 'object' },
+    };
+    const permissive = createPolicyEngine({
+      policies: { 'all.cedar': '@id("all") permit (principal, action, resource);' },
+      tools: new Map([[open.name, open]]),
+    });
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 }),
+        (args) => {
+          fc.pre(!JSON.stringify(args).match(/"__(entity|extn|expr)"/));
+          const verdict = permissive.decide(
+            {
+              proposal_id: 'p-1',
+              run_id: 'run-1',
+              agent_id: agent.id,
+              tool: 'anything',
+              arguments: args as Record<string, unknown>,
+              issued_at: '2026-01-01T00:00:00Z',
+            },
+            agent,
+            { opened_by: 'launcher', user_id: 'u-1', labels: ['x'] },
+          );
+          // Allowed, or refused by name for a number Cedar cannot hold exactly: never an evaluation error.
+          if (verdict.decision === 'deny') expect(verdict.reason_code).toBe('invalid_arguments');
+          else expect(verdict.decision).toBe('allow');
+        },
+      ),
+      { numRuns: Number(process.env['AIRLOCK_PROPERTY_RUNS'] ?? 500) },
+    );
+  });
 });

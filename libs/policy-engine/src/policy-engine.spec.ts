@@ -174,9 +174,11 @@ describe('policy engine evaluation edge cases', () => {
     );
   });
 
-  it('denies with an evaluation error when arguments hold a value Cedar cannot represent', () => {
+  it('fails closed when a policy compares a decimal argument as a Long', () => {
     const verdict = engine.decide(proposal('notes.add', { size: 1.5 }), loneAgent);
-    expect(verdict.reason_code).toBe('policy_evaluation_error');
+    expect(verdict).toEqual(
+      expect.objectContaining({ reason_code: 'policy_evaluation_error', policy_ids: ['no-huge-notes'] }),
+    );
   });
 
   it('refuses arguments that would be read as a Cedar entity reference', () => {
@@ -238,5 +240,83 @@ describe('policy loading', () => {
     const create = () =>
       createPolicyEngine({ policies: readBundlePolicies(), tools: new Map([[badTool.name, badTool]]) });
     expect(create).toThrow(/tools\/x\.y\.json: arguments_schema does not compile/);
+  });
+});
+
+describe('argument values and run facts as policies see them', () => {
+  const refundTool: ToolDefinition = {
+    name: 'refunds.issue',
+    description: 'Refund an amount in dollars.',
+    risk: 'write',
+    idempotent: true,
+    arguments_schema: {
+      type: 'object',
+      properties: { amount: { type: 'number' }, note: { type: ['string', 'null'] } },
+      required: ['amount'],
+    },
+    cost: { per_call_usd: 0 },
+    adapter: { type: 'http', destination: 'payments', method: 'POST', path: '/refunds' },
+    allowed_hosts: ['localhost'],
+    sensitive_fields: [],
+  };
+  const looseTool: ToolDefinition = { ...refundTool, name: 'anything', arguments_schema: { type: 'object' } };
+  const tools = new Map([
+    [refundTool.name, refundTool],
+    [looseTool.name, looseTool],
+  ]);
+  const policies = {
+    'refunds.cedar': `
+      @id("anyone-may-do-anything")
+      permit (principal, action == Action::"anything", resource);
+      @id("refunds-for-the-support-team")
+      permit (principal, action == Action::"refunds.issue", resource)
+      when { context.run has team && context.run.team == "support" && context.run.labels.contains("refund-request") };
+      @id("refunds-up-to-100")
+      forbid (principal, action == Action::"refunds.issue", resource)
+      when { context.arguments.amount.greaterThan(decimal("100.0")) };
+      @id("no-notes")
+      forbid (principal, action == Action::"refunds.issue", resource) when { context.arguments has note };`,
+  };
+  const engine = createPolicyEngine({ policies, tools });
+  const run = { opened_by: 'launcher' as const, user_id: 'u-1', team: 'support', labels: ['refund-request'] };
+  const issue = (args: Record<string, unknown>) => proposal('refunds.issue', args);
+
+  it('evaluates a permit-all policy over decimals, nulls and nested values without an error', () => {
+    const args = { a: 1.5, b: null, c: [1, null, 2.25], d: { e: null, f: -0.0001 }, g: 2 ** 53 - 1 };
+    expect(engine.decide(proposal('anything', args), loneAgent).decision).toBe('allow');
+  });
+
+  it('compares a number the schema types "number" as a decimal, whether or not it is integral', () => {
+    expect(engine.decide(issue({ amount: 99.99 }), loneAgent, run).decision).toBe('allow');
+    expect(engine.decide(issue({ amount: 100 }), loneAgent, run).decision).toBe('allow');
+    expect(engine.decide(issue({ amount: 100.01 }), loneAgent, run).policy_ids).toEqual([
+      'refunds-up-to-100',
+    ]);
+  });
+
+  it('reads null as absent', () => {
+    expect(engine.decide(issue({ amount: 5, note: null }), loneAgent, run).decision).toBe('allow');
+    expect(engine.decide(issue({ amount: 5, note: 'hi' }), loneAgent, run).policy_ids).toEqual(['no-notes']);
+  });
+
+  it('refuses, by name, a number no Cedar value holds exactly instead of rounding it', () => {
+    const verdict = engine.decide(proposal('anything', { rate: 0.00001, big: 2 ** 60 }), loneAgent);
+    expect(verdict.reason_code).toBe('invalid_arguments');
+    expect(verdict.reasons).toEqual([
+      'arguments/rate (0.00001) needs more than 4 decimal places or is beyond ±922337203685477, which policies cannot compare exactly',
+      'arguments/big is an integer beyond ±2^53, which JSON does not carry exactly',
+    ]);
+  });
+
+  it("reads the run's trusted facts as context.run, absent facts absent", () => {
+    expect(engine.decide(issue({ amount: 5 }), loneAgent, run).policy_ids).toEqual([
+      'refunds-for-the-support-team',
+    ]);
+    expect(engine.decide(issue({ amount: 5 }), loneAgent, { ...run, team: 'billing' }).reason_code).toBe(
+      'no_policy_permits',
+    );
+    const { team: _none, ...teamless } = run;
+    expect(engine.decide(issue({ amount: 5 }), loneAgent, teamless).reason_code).toBe('no_policy_permits');
+    expect(engine.decide(issue({ amount: 5 }), loneAgent).reason_code).toBe('no_policy_permits');
   });
 });

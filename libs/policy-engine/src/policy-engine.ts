@@ -7,8 +7,9 @@ import {
   type EntityJson,
   type Response,
 } from '@cedar-policy/cedar-wasm/nodejs';
-import type { AgentRecord, Proposal, ReasonCode, ToolDefinition } from '@airlock/contracts';
+import type { AgentRecord, Proposal, ReasonCode, RunFacts, ToolDefinition } from '@airlock/contracts';
 import { compileArgumentValidators, type ArgumentValidator } from './argument-validation';
+import { toCedarArguments } from './cedar-values';
 import {
   describeCedarErrors,
   loadPolicySet,
@@ -34,7 +35,8 @@ export type PolicyVerdict =
     };
 
 export interface PolicyEngine {
-  decide(proposal: Proposal, agent: AgentRecord): PolicyVerdict;
+  /** `run`: what intake verified about the proposal's run (ADR 0011), which policies read as `context.run`. */
+  decide(proposal: Proposal, agent: AgentRecord, run?: RunFacts): PolicyVerdict;
 }
 
 export interface PolicyEngineInput {
@@ -44,7 +46,7 @@ export interface PolicyEngineInput {
 
 /**
  * Parses the policies and compiles the tool schemas once; `decide` is then a pure function of
- * (proposal, agent). Throws PolicyLoadError for anything that would make decisions unreliable.
+ * (proposal, agent, run). Throws PolicyLoadError for anything that would make decisions unreliable.
  */
 export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
   const { textById, factsById } = loadPolicySet(input.policies);
@@ -57,7 +59,8 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
     throw new PolicyLoadError(`the policy set does not load: ${describeCedarErrors(preparsed.errors)}`);
   }
   return {
-    decide: (proposal, agent) => decide({ policySetId, factsById, validators }, proposal, agent),
+    decide: (proposal, agent, run) =>
+      decide({ policySetId, factsById, validators, tools: input.tools }, proposal, agent, run),
   };
 }
 
@@ -65,18 +68,33 @@ interface EngineState {
   policySetId: string;
   factsById: ReadonlyMap<string, PolicyFacts>;
   validators: ReadonlyMap<string, ArgumentValidator>;
+  tools: ReadonlyMap<string, ToolDefinition>;
 }
 
-function decide(state: EngineState, proposal: Proposal, agent: AgentRecord): PolicyVerdict {
+function decide(
+  state: EngineState,
+  proposal: Proposal,
+  agent: AgentRecord,
+  run: RunFacts | undefined,
+): PolicyVerdict {
   const validateArguments = state.validators.get(proposal.tool);
-  if (!validateArguments) {
+  const tool = state.tools.get(proposal.tool);
+  if (!validateArguments || !tool) {
     return deny('unknown_tool', [`tool ${proposal.tool} is not in the bundle`]);
   }
   const argumentProblems = validateArguments(proposal.arguments);
   if (argumentProblems.length > 0) {
     return deny('invalid_arguments', argumentProblems);
   }
-  const answer = authorize(state.policySetId, proposal, agent);
+  const args = toCedarArguments(proposal.arguments, tool.arguments_schema);
+  if (!args.ok) {
+    return deny('invalid_arguments', args.problems);
+  }
+  const context: Context = { arguments: args.value, run: runContext(run) };
+  if (proposal.workflow !== undefined) {
+    context['workflow'] = proposal.workflow;
+  }
+  const answer = authorize(state.policySetId, proposal, agent, context);
   if (answer.type === 'failure') {
     return deny('policy_evaluation_error', [
       `Cedar could not evaluate the request: ${describeCedarErrors(answer.errors)}`,
@@ -85,14 +103,31 @@ function decide(state: EngineState, proposal: Proposal, agent: AgentRecord): Pol
   return interpretResponse(state.factsById, proposal.tool, answer.response);
 }
 
-function authorize(policySetId: string, proposal: Proposal, agent: AgentRecord): AuthorizationAnswer {
+/**
+ * The run's trusted facts as policies read them (`context.run`): who opened it, for which user and
+ * team, with which task labels (a set). A fact the launcher did not state is absent; a policy
+ * checks `context.run has team` before reading it.
+ */
+function runContext(run: RunFacts | undefined): Context {
+  if (run === undefined) return { labels: [] };
+  return {
+    opened_by: run.opened_by,
+    ...(run.launcher_id === undefined ? {} : { launcher_id: run.launcher_id }),
+    ...(run.user_id === undefined ? {} : { user_id: run.user_id }),
+    ...(run.team === undefined ? {} : { team: run.team }),
+    labels: run.labels ?? [],
+  };
+}
+
+function authorize(
+  policySetId: string,
+  proposal: Proposal,
+  agent: AgentRecord,
+  context: Context,
+): AuthorizationAnswer {
   const principal = { type: 'Agent', id: agent.id };
   const parents = agent.team === undefined ? [] : [{ type: 'Team', id: agent.team }];
   const entities: EntityJson[] = [{ uid: principal, attrs: {}, parents }];
-  const context: Context = { arguments: proposal.arguments as Context };
-  if (proposal.workflow !== undefined) {
-    context['workflow'] = proposal.workflow;
-  }
   // No Cedar schema: each tool's context has its own shape, already checked by the tool's JSON
   // Schema above. A Cedar schema would have to restate every tool's arguments a second time.
   try {

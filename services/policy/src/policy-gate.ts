@@ -35,7 +35,9 @@ export class PolicyGate implements GateRoutes {
   async decide(envelope: Envelope<'accepted'>): Promise<Emission[]> {
     const { proposal, proposal_hash } = envelope.data;
     const agent = this.bundle.agents.get(proposal.agent_id);
-    const verdict = agent ? this.engine.decide(proposal, agent) : unknownAgentVerdict(proposal.agent_id);
+    const verdict = agent
+      ? this.engine.decide(proposal, agent, envelope.data.run)
+      : unknownAgentVerdict(proposal.agent_id);
     const attestations = [...envelope.data.attestations];
     if (verdict.decision !== 'deny') {
       attestations.push(
