@@ -25,7 +25,7 @@ describe('spend, rates and stopping rules', () => {
         },
         { id: 'run-tickets-in-flight', scope: 'run', tool: 'tickets.create', max_in_flight: 1 },
         { id: 'agent-inference-per-day', scope: 'agent', window: 'day', max_inference_usd: 1 },
-        { id: 'billing-calls-per-day', scope: 'team', window: 'day', max_calls: 2 },
+        { id: 'billing-calls-per-day', scope: 'team', applies_to: 'billing', window: 'day', max_calls: 2 },
       );
       writeFileSync(budgetsPath, JSON.stringify(budgets));
 

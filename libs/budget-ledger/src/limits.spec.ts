@@ -144,6 +144,17 @@ describe('chargesFor', () => {
     ]);
   });
 
+  it('charges a limit that applies to one team only for that team', () => {
+    const billing: Limit[] = [
+      { id: 'billing-calls', scope: 'team', applies_to: 'billing', window: 'day', max_calls: 2 },
+    ];
+    expect(chargesFor(billing, call({ team: 'billing' }), now)).toMatchObject({
+      ok: true,
+      charges: [{ subject: 'billing' }],
+    });
+    expect(chargesFor(billing, call({ team: 'support' }), now)).toEqual({ ok: true, charges: [] });
+  });
+
   it('refuses a call whose declared meter cannot be read, rather than counting it as zero', () => {
     expect(chargesFor(limits, call({ arguments: { amount_cents: 12.5 } }), now)).toMatchObject({
       ok: false,

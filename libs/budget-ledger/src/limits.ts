@@ -102,17 +102,10 @@ export function reportedCostUsd(response: unknown, path: string): number | undef
   return Number.isSafeInteger(Math.round(value * 1_000_000)) ? value : undefined;
 }
 
+/** Whose usage of the limit the call counts in; undefined when the limit does not cover the call. */
 function subjectOf(limit: Limit, call: Pick<ChargedCall, 'runId' | 'agentId' | 'team'>): string | undefined {
-  switch (limit.scope) {
-    case 'run':
-      return call.runId;
-    case 'agent':
-      return call.agentId;
-    case 'team':
-      return call.team;
-    case 'global':
-      return '*';
-  }
+  const subject = { run: call.runId, agent: call.agentId, team: call.team, global: '*' }[limit.scope];
+  return limit.applies_to === undefined || limit.applies_to === subject ? subject : undefined;
 }
 
 function keyOf(limit: Limit, subject: string, now: Date): UsageKey {

@@ -24,7 +24,7 @@ export function standingKeys(
   now: Date,
 ): UsageKey[] {
   return limits
-    .filter((limit) => limit.scope === scope)
+    .filter((limit) => limit.scope === scope && (limit.applies_to ?? subject) === subject)
     .map((limit) => ({
       limit_id: limit.id,
       subject,
@@ -41,7 +41,7 @@ export function standingOf(
   now: Date,
 ): LimitStanding[] {
   return limits
-    .filter((limit) => limit.scope === scope)
+    .filter((limit) => limit.scope === scope && (limit.applies_to ?? subject) === subject)
     .map((limit) => {
       const key = { limit_id: limit.id, subject, window_start: windowStart(limit.window, now).toISOString() };
       const usage = used.get(ledgerKey(key)) ?? 0;

@@ -27,6 +27,10 @@ export type Limit = {
    */
   tool?: string;
   /**
+   * Only this agent, team or run has the cap (e.g. the team billing); absent: each one of the scope has it. Not for global.
+   */
+  applies_to?: string;
+  /**
    * Fixed UTC windows: the count starts again at zero at each minute, hour, day (00:00 UTC) or calendar month. Every measure has one except max_in_flight, which counts what is under way now.
    */
   window?: 'minute' | 'hour' | 'day' | 'month';
