@@ -1,17 +1,18 @@
 import type { JsonWebKey } from 'node:crypto';
 import { signStatement, verifyStatement, type SigningKey } from '@airlock/attestation';
-import {
-  checkJsonHygiene,
-  proposalJsonLimits,
-  validateRunClose,
-  validateRunTicket,
-  type LauncherRecord,
-  type RunClose,
-} from '@airlock/contracts';
+import { validateRunClose, validateRunTicket, type LauncherRecord, type RunClose } from '@airlock/contracts';
 import { runTicketJwsType } from './run-tickets';
+import { verifySignedBy } from './signed-by';
 
 /** Distinguishes a launcher's run close from its run tickets. */
 export const runCloseJwsType = 'airlock-run-close+jws';
+
+const runCloses = {
+  type: runCloseJwsType,
+  validate: validateRunClose,
+  name: 'the run close',
+  invalidCode: 'invalid_run_close',
+};
 
 export type RunCloseVerdict =
   { ok: true; close: RunClose; launcher: LauncherRecord } | { ok: false; code: string; reason: string };
@@ -27,28 +28,10 @@ export function signRunClose(close: RunClose, key: SigningKey): string {
  * runs. Never throws.
  */
 export function verifyRunClose(jws: string, launchers: ReadonlyMap<string, LauncherRecord>): RunCloseVerdict {
-  const signers = new Map<string, LauncherRecord>();
-  const keyOf = (kid: string) => {
-    for (const launcher of launchers.values()) {
-      const key = launcher.public_keys.find((candidate) => candidate.kid === kid);
-      if (key !== undefined) {
-        signers.set(kid, launcher);
-        return key as JsonWebKey;
-      }
-    }
-    return undefined;
-  };
-  const checked = verifyStatement(jws, runCloseJwsType, keyOf);
-  if (!checked.ok) return { ok: false, code: 'bad_signature', reason: `the run close: ${checked.reason}` };
-  const hygiene = checkJsonHygiene(checked.statement, proposalJsonLimits);
-  if (!hygiene.ok) return { ok: false, code: hygiene.code, reason: `in the run close, ${hygiene.reason}` };
-  const validated = validateRunClose(checked.statement);
-  if (!validated.ok) {
-    return { ok: false, code: 'invalid_run_close', reason: `the run close is invalid: ${validated.errors}` };
-  }
-  const close = validated.value;
-  const launcher = signers.get(checked.kid);
-  if (launcher === undefined || launcher.id !== close.launcher_id) {
+  const signed = verifySignedBy(jws, runCloses, launchers);
+  if (!signed.ok) return signed;
+  const { statement: close, signer: launcher } = signed;
+  if (launcher.id !== close.launcher_id) {
     return {
       ok: false,
       code: 'launcher_mismatch',

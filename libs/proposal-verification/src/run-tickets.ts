@@ -1,13 +1,5 @@
-import type { JsonWebKey } from 'node:crypto';
+import { readStatementUnverified, signStatement, type SigningKey } from '@airlock/attestation';
 import {
-  readStatementUnverified,
-  signStatement,
-  verifyStatement,
-  type SigningKey,
-} from '@airlock/attestation';
-import {
-  checkJsonHygiene,
-  proposalJsonLimits,
   validateRunTicket,
   type AgentRecord,
   type LauncherRecord,
@@ -16,9 +8,17 @@ import {
   type RunFacts,
   type RunTicket,
 } from '@airlock/contracts';
+import { verifySignedBy } from './signed-by';
 
 /** Distinguishes a launcher's run ticket from every other JWS Airlock reads. */
 export const runTicketJwsType = 'airlock-run+jws';
+
+const runTickets = {
+  type: runTicketJwsType,
+  validate: validateRunTicket,
+  name: 'the run ticket',
+  invalidCode: 'bad_run_ticket',
+};
 
 /** The longest run a launcher may open when its record does not say. */
 export const defaultMaxRunSeconds = 86_400;
@@ -52,26 +52,10 @@ export function verifyRun(
     const reason = `run ${proposal.run_id} was not opened by a launcher: a proposal carries the run ticket its launcher gave the agent`;
     return { ok: false, code: 'run_not_opened', reason };
   }
-  const signer = new Map<string, LauncherRecord>();
-  const keyOf = (kid: string) => {
-    for (const launcher of launchers.values()) {
-      const key = launcher.public_keys.find((candidate) => candidate.kid === kid);
-      if (key !== undefined) {
-        signer.set(kid, launcher);
-        return key as JsonWebKey;
-      }
-    }
-    return undefined;
-  };
-  const checked = verifyStatement(ticket, runTicketJwsType, keyOf);
-  if (!checked.ok) return badTicket(`the run ticket is not valid: ${checked.reason}`);
-  const hygiene = checkJsonHygiene(checked.statement, proposalJsonLimits);
-  if (!hygiene.ok) return badTicket(`in the run ticket, ${hygiene.reason}`);
-  const validated = validateRunTicket(checked.statement);
-  if (!validated.ok) return badTicket(`the run ticket is invalid: ${validated.errors}`);
-  const run = validated.value;
-  const launcher = signer.get(checked.kid);
-  if (launcher === undefined || launcher.id !== run.launcher_id) {
+  const signed = verifySignedBy(ticket, runTickets, launchers);
+  if (!signed.ok) return badTicket(signed.reason);
+  const { statement: run, signer: launcher } = signed;
+  if (launcher.id !== run.launcher_id) {
     return badTicket(
       `the run ticket names launcher ${run.launcher_id} but is signed by another launcher's key`,
     );

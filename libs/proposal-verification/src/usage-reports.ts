@@ -1,8 +1,5 @@
-import type { JsonWebKey } from 'node:crypto';
-import { signStatement, verifyStatement, type SigningKey } from '@airlock/attestation';
+import { signStatement, type SigningKey } from '@airlock/attestation';
 import {
-  checkJsonHygiene,
-  proposalJsonLimits,
   validateUsageReport,
   type AgentRecord,
   type LauncherRecord,
@@ -10,9 +7,17 @@ import {
   type UsageReport,
 } from '@airlock/contracts';
 import { verifyRun } from './run-tickets';
+import { verifySignedBy } from './signed-by';
 
 /** Distinguishes an agent's usage report from its proposals and every other JWS Airlock reads. */
 export const usageReportJwsType = 'airlock-usage+jws';
+
+const usageReports = {
+  type: usageReportJwsType,
+  validate: validateUsageReport,
+  name: 'the usage report',
+  invalidCode: 'invalid_usage_report',
+};
 
 export type UsageVerdict =
   | { ok: true; report: UsageReport; agent: AgentRecord; run: RunFacts }
@@ -33,32 +38,10 @@ export function verifyUsageReport(
   agents: ReadonlyMap<string, AgentRecord>,
   launchers: ReadonlyMap<string, LauncherRecord>,
 ): UsageVerdict {
-  const signers = new Map<string, AgentRecord>();
-  const keyOf = (kid: string) => {
-    for (const agent of agents.values()) {
-      const key = agent.public_keys.find((candidate) => candidate.kid === kid);
-      if (key !== undefined) {
-        signers.set(kid, agent);
-        return key as JsonWebKey;
-      }
-    }
-    return undefined;
-  };
-  const checked = verifyStatement(jws, usageReportJwsType, keyOf);
-  if (!checked.ok) return { ok: false, code: 'bad_signature', reason: `the usage report: ${checked.reason}` };
-  const hygiene = checkJsonHygiene(checked.statement, proposalJsonLimits);
-  if (!hygiene.ok) return { ok: false, code: hygiene.code, reason: `in the usage report, ${hygiene.reason}` };
-  const validated = validateUsageReport(checked.statement);
-  if (!validated.ok) {
-    return {
-      ok: false,
-      code: 'invalid_usage_report',
-      reason: `the usage report is invalid: ${validated.errors}`,
-    };
-  }
-  const report = validated.value;
-  const agent = signers.get(checked.kid);
-  if (agent === undefined || agent.id !== report.agent_id) {
+  const signed = verifySignedBy(jws, usageReports, agents);
+  if (!signed.ok) return signed;
+  const { statement: report, signer: agent } = signed;
+  if (agent.id !== report.agent_id) {
     return {
       ok: false,
       code: 'agent_mismatch',
