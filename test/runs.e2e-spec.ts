@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSigningKey } from '@airlock/bundle';
 import { TestLauncher, useAirlockStack } from '@airlock/testing';
@@ -6,13 +6,33 @@ import { TestLauncher, useAirlockStack } from '@airlock/testing';
 /** Runs are opened by launchers (ADR 0011): an agent cannot invent one, nor change what it says. */
 describe('runs opened by launchers', () => {
   const airlock = useAirlockStack({
-    // A policy that reads the run's trusted facts: a run the launcher labelled read-only opens nothing.
+    // Policies that read the run's trusted facts and its history: a run the launcher labelled
+    // read-only opens nothing, and a run that read the knowledge base (text from outside) opens no
+    // ticket.
     editBundle: (dir) => {
-      const path = join(dir, 'policies', 'runs.cedar');
       writeFileSync(
-        path,
-        '@id("read-only-runs-write-nothing")\nforbid (principal, action, resource) when { context.run.labels.contains("read-only") };\n',
+        join(dir, 'policies', 'runs.cedar'),
+        [
+          '@id("read-only-runs-write-nothing")',
+          'forbid (principal, action, resource) when { context.run.labels.contains("read-only") };',
+          '@id("support-may-search-the-knowledge-base")',
+          'permit (principal in Team::"support", action == Action::"kb.search", resource);',
+          '@id("no-tickets-after-untrusted-content")',
+          'forbid (principal, action == Action::"tickets.create", resource) when { context.history.tainted };',
+        ].join('\n'),
       );
+      const ticketTool = JSON.parse(readFileSync(join(dir, 'tools', 'tickets.create.json'), 'utf8'));
+      const search = {
+        ...ticketTool,
+        name: 'kb.search',
+        description: 'Search the public knowledge base.',
+        risk: 'read',
+        arguments_schema: { type: 'object', required: ['query'], properties: { query: { type: 'string' } } },
+        adapter: { ...ticketTool.adapter, path: '/search' },
+        sensitive_fields: [],
+        returns_untrusted_content: true,
+      };
+      writeFileSync(join(dir, 'tools', 'kb.search.json'), JSON.stringify(search));
     },
   });
 
@@ -41,6 +61,23 @@ describe('runs opened by launchers', () => {
       reason_code: 'policy_denied',
       policy_ids: ['read-only-runs-write-nothing'],
     });
+  });
+
+  it('refuses a ticket in a run that has read untrusted content, from the history the policy gate kept', async () => {
+    const search = airlock.agent.proposal('run-tainted', 'kb.search', { query: 'refund policy' });
+    await airlock.agent.submit(search);
+    expect(await airlock.stack.watcher.waitForVerdict(search.proposal_id)).toBe(
+      'executed/tool_call_succeeded',
+    );
+    const ticketAfter = airlock.agent.proposal('run-tainted', 'tickets.create', ticket);
+    await airlock.agent.submit(ticketAfter);
+    expect((await airlock.stack.watcher.waitForOutcome(ticketAfter.proposal_id)).envelope.data).toMatchObject(
+      {
+        outcome: 'denied',
+        policy_ids: ['no-tickets-after-untrusted-content'],
+      },
+    );
+    expect(airlock.stack.standIn.requestsFor(ticketAfter.proposal_id)).toHaveLength(0);
   });
 
   it.each([

@@ -6,3 +6,4 @@ export {
 } from './policy-engine';
 export { PolicyLoadError, type PolicySources } from './policy-set-loading';
 export { estimateCostUsd } from './cost-estimate';
+export { emptyRunHistory, historyContext, recordCall, type RunHistory } from './run-history';

@@ -10,6 +10,7 @@ import {
 import type { AgentRecord, Proposal, ReasonCode, RunFacts, ToolDefinition } from '@airlock/contracts';
 import { compileArgumentValidators, type ArgumentValidator } from './argument-validation';
 import { toCedarArguments } from './cedar-values';
+import { emptyRunHistory, historyContext, type RunHistory } from './run-history';
 import {
   describeCedarErrors,
   loadPolicySet,
@@ -35,8 +36,13 @@ export type PolicyVerdict =
     };
 
 export interface PolicyEngine {
-  /** `run`: what intake verified about the proposal's run (ADR 0011), which policies read as `context.run`. */
-  decide(proposal: Proposal, agent: AgentRecord, run?: RunFacts): PolicyVerdict;
+  /**
+   * `run`: what intake verified about the proposal's run (ADR 0011), `context.run`; `history`: what
+   * the run did before, as the gate recorded it, `context.history` (empty when not given).
+   */
+  decide(proposal: Proposal, agent: AgentRecord, run?: RunFacts, history?: RunHistory): PolicyVerdict;
+  /** Whether any policy reads `context.history`: only then must the gate keep each run's history. */
+  readonly readsHistory: boolean;
 }
 
 export interface PolicyEngineInput {
@@ -58,9 +64,10 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
   if (preparsed.type === 'failure') {
     throw new PolicyLoadError(`the policy set does not load: ${describeCedarErrors(preparsed.errors)}`);
   }
+  const state = { policySetId, factsById, validators, tools: input.tools };
   return {
-    decide: (proposal, agent, run) =>
-      decide({ policySetId, factsById, validators, tools: input.tools }, proposal, agent, run),
+    decide: (proposal, agent, run, history = emptyRunHistory) => decide(state, proposal, agent, run, history),
+    readsHistory: Object.values(textById).some((text) => /\bcontext\s*\.\s*history\b/.test(text)),
   };
 }
 
@@ -76,6 +83,7 @@ function decide(
   proposal: Proposal,
   agent: AgentRecord,
   run: RunFacts | undefined,
+  history: RunHistory,
 ): PolicyVerdict {
   const validateArguments = state.validators.get(proposal.tool);
   const tool = state.tools.get(proposal.tool);
@@ -90,7 +98,7 @@ function decide(
   if (!args.ok) {
     return deny('invalid_arguments', args.problems);
   }
-  const context: Context = { arguments: args.value, run: runContext(run) };
+  const context: Context = { arguments: args.value, run: runContext(run), history: historyContext(history) };
   if (proposal.workflow !== undefined) {
     context['workflow'] = proposal.workflow;
   }

@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
 import { GatePipeline } from '@airlock/messaging';
 import { createPolicyEngine } from '@airlock/policy-engine';
-import { BaseServiceConfig, loadConfig, runService, startOrExit } from '@airlock/service-runtime';
+import { openServiceStore } from '@airlock/postgres';
+import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
+import { PolicyConfig } from './policy.config';
 import { PolicyModule } from './policy.module';
+import { runHistoryStoreMigrations } from './run-history.store';
 
 startOrExit('policy', async (logger) => {
-  const config = loadConfig(BaseServiceConfig);
+  const config = loadConfig(PolicyConfig);
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
   // Policies are parsed once here; a bundle that does not parse stops the service with the file and error.
   const engine = createPolicyEngine({ policies: bundle.policies, tools: bundle.tools });
@@ -14,12 +17,20 @@ startOrExit('policy', async (logger) => {
   logger.event('info', 'policy bundle loaded', {
     bundle_hash: bundle.hash,
     policies: Object.keys(bundle.policies),
+    keeps_run_history: engine.readsHistory,
+  });
+  const store = await openServiceStore({
+    url: config.AIRLOCK_POSTGRES_URL,
+    statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
+    service: 'policy',
+    namespace: namespaceOf(config),
+    migrations: runHistoryStoreMigrations,
   });
   return runService({
     service: 'policy',
     config,
     logger,
-    module: PolicyModule.register({ config, bundle, engine, signingKey, keyring, logger }),
+    module: PolicyModule.register({ config, bundle, engine, signingKey, keyring, store, logger }),
     consumer: GatePipeline,
   });
 });

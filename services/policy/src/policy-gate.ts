@@ -1,10 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { buildEnvelope, proposalOutcomeEnvelope, type Envelope } from '@airlock/contracts';
+import {
+  buildEnvelope,
+  proposalOutcomeEnvelope,
+  type AgentRecord,
+  type Envelope,
+  type Proposal,
+  type RunFacts,
+} from '@airlock/contracts';
 import { signAttestation, type SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
-import type { PolicyEngine, PolicyVerdict } from '@airlock/policy-engine';
+import { recordCall, type PolicyEngine, type PolicyVerdict } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
+import { RunHistoryStore } from './run-history.store';
 
 export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
 export const POLICY_SIGNING_KEY = Symbol('POLICY_SIGNING_KEY');
@@ -23,6 +31,7 @@ export class PolicyGate implements GateRoutes {
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(POLICY_ENGINE) private readonly engine: PolicyEngine,
     @Inject(POLICY_SIGNING_KEY) private readonly signingKey: SigningKey,
+    @Inject(RunHistoryStore) private readonly history: RunHistoryStore,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
@@ -32,11 +41,29 @@ export class PolicyGate implements GateRoutes {
     ];
   }
 
+  /**
+   * Against the run's history when a policy reads it: the call is recorded in it when let through
+   * (allowed or sent to a human), under the run's lock. Otherwise the decision needs no state.
+   */
+  private judge(
+    proposal: Proposal,
+    agent: AgentRecord,
+    run: RunFacts | undefined,
+  ): Promise<PolicyVerdict> | PolicyVerdict {
+    if (!this.engine.readsHistory) return this.engine.decide(proposal, agent, run);
+    const tool = this.bundle.tools.get(proposal.tool);
+    return this.history.judge(proposal.proposal_id, proposal.run_id, (history) => {
+      const verdict = this.engine.decide(proposal, agent, run, history);
+      const letThrough = verdict.decision !== 'deny' && tool !== undefined;
+      return { verdict, ...(letThrough ? { next: recordCall(history, proposal, tool) } : {}) };
+    });
+  }
+
   async decide(envelope: Envelope<'accepted'>): Promise<Emission[]> {
     const { proposal, proposal_hash } = envelope.data;
     const agent = this.bundle.agents.get(proposal.agent_id);
     const verdict = agent
-      ? this.engine.decide(proposal, agent, envelope.data.run)
+      ? await this.judge(proposal, agent, envelope.data.run)
       : unknownAgentVerdict(proposal.agent_id);
     const attestations = [...envelope.data.attestations];
     if (verdict.decision !== 'deny') {

@@ -1,17 +1,21 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import type { PolicyEngine } from '@airlock/policy-engine';
-import { BaseServiceConfig, brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
+import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
+import type { PolicyConfig } from './policy.config';
 import { POLICY_ENGINE, POLICY_SIGNING_KEY, PolicyGate } from './policy-gate';
+import { RunHistoryStore } from './run-history.store';
 
 export interface PolicyDependencies {
-  config: BaseServiceConfig;
+  config: PolicyConfig;
   bundle: Bundle;
   engine: PolicyEngine;
   signingKey: SigningKey;
   keyring: ServiceKeyring;
+  store: Pool;
   logger: JsonLogger;
 }
 
@@ -33,6 +37,7 @@ export class PolicyModule {
         { provide: POLICY_ENGINE, useValue: deps.engine },
         { provide: POLICY_SIGNING_KEY, useValue: deps.signingKey },
         { provide: JsonLogger, useValue: deps.logger },
+        { provide: RunHistoryStore, useValue: new RunHistoryStore(deps.store) },
         PolicyGate,
         gatePipelineProvider({
           gate: 'policy',

@@ -739,6 +739,14 @@ export interface ToolDefinition {
     [k: string]: string;
   };
   /**
+   * Its answer holds text from outside (web pages, e-mails, documents) that may carry a prompt injection. Once a run has called it, policies see context.history.tainted.
+   */
+  returns_untrusted_content?: boolean;
+  /**
+   * Paths of the arguments that name who receives something (an address, an account), a string or an array of strings. Policies see the run's distinct recipients so far as context.history.recipients.
+   */
+  recipients?: string[];
+  /**
    * Argument and response fields redacted before anything is stored for the long term.
    */
   sensitive_fields: string[];

@@ -1,0 +1,88 @@
+import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
+import type { Proposal, ToolDefinition } from '@airlock/contracts';
+import { meterValue } from '@airlock/budget-ledger';
+
+/**
+ * What a run has done so far, as the policy gate recorded it from its own decisions: every call it
+ * allowed or sent to a human, in the run's order (the gate handles a run's proposals one at a time).
+ * Kept by Airlock, never taken from the agent. Counting a call when it is let through rather than
+ * when it executes over-counts a call that is later denied or fails: the safe side for a policy
+ * that limits or distrusts what came before.
+ */
+export interface RunHistory {
+  /** Calls per tool. */
+  calls: Record<string, number>;
+  /** Sums of the meters the tools declare (e.g. money_moved_cents). */
+  meters: Record<string, number>;
+  /** Every distinct recipient named at a path a tool declares under `recipients`. */
+  recipients: string[];
+  /** A tool declared `returns_untrusted_content` was let through in this run. */
+  tainted: boolean;
+  /** The last tools, oldest first. */
+  last_tools: string[];
+}
+
+/** How many of the last tools are kept. */
+const lastToolsKept = 5;
+/** Distinct recipients kept; past it the run is treated as having named too many to list. */
+const maxRecipients = 200;
+
+export const emptyRunHistory: RunHistory = {
+  calls: {},
+  meters: {},
+  recipients: [],
+  tainted: false,
+  last_tools: [],
+};
+
+/** The history after the gate let `proposal` through. */
+export function recordCall(history: RunHistory, proposal: Proposal, tool: ToolDefinition): RunHistory {
+  const meters = { ...history.meters };
+  for (const [meter, path] of Object.entries(tool.meters ?? {})) {
+    const value = meterValue(proposal.arguments, path);
+    if (value !== undefined) meters[meter] = (meters[meter] ?? 0) + value;
+  }
+  const recipients = new Set(history.recipients);
+  for (const path of tool.recipients ?? []) {
+    for (const recipient of stringsAt(proposal.arguments, path)) {
+      if (recipients.size < maxRecipients) recipients.add(recipient.toLowerCase());
+    }
+  }
+  return {
+    calls: { ...history.calls, [tool.name]: (history.calls[tool.name] ?? 0) + 1 },
+    meters,
+    recipients: [...recipients].sort(),
+    tainted: history.tainted || tool.returns_untrusted_content === true,
+    last_tools: [...history.last_tools, tool.name].slice(-lastToolsKept),
+  };
+}
+
+/**
+ * The history as policies read it, `context.history`: `calls` and `meters` are records keyed by
+ * tool and meter name (absent until the first; read with `has`), `recipients` and `last_tools` are
+ * sets, `tainted` a boolean, `last_tool` the previous call's tool when there was one.
+ */
+export function historyContext(history: RunHistory): Record<string, CedarValueJson> {
+  const last = history.last_tools[history.last_tools.length - 1];
+  return {
+    calls: history.calls,
+    meters: history.meters,
+    recipients: history.recipients,
+    tainted: history.tainted,
+    last_tools: history.last_tools,
+    ...(last === undefined ? {} : { last_tool: last }),
+  };
+}
+
+/** Strings at `$.a.b` of the arguments: the value itself, or the strings of an array there. */
+function stringsAt(args: Record<string, unknown>, path: string): string[] {
+  let value: unknown = args;
+  for (const step of path.split('.').slice(1)) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+    value = Object.prototype.hasOwnProperty.call(value, step)
+      ? (value as Record<string, unknown>)[step]
+      : undefined;
+  }
+  const values = Array.isArray(value) ? value : [value];
+  return values.filter((item): item is string => typeof item === 'string');
+}

@@ -1,0 +1,55 @@
+import type { Pool } from 'pg';
+import type { PolicyVerdict, RunHistory } from '@airlock/policy-engine';
+import { emptyRunHistory } from '@airlock/policy-engine';
+import { inTransaction } from '@airlock/postgres';
+
+export const runHistoryStoreMigrations = [
+  // What each run did so far, as the policy gate let it through (libs/policy-engine run-history).
+  `CREATE TABLE IF NOT EXISTS run_history (
+     run_id  text PRIMARY KEY,
+     history jsonb NOT NULL
+   )`,
+  // The verdict per proposal: a redelivered proposal gets the answer it got the first time, not
+  // one judged against a history that already holds it.
+  `CREATE TABLE IF NOT EXISTS history_verdicts (
+     proposal_id text PRIMARY KEY,
+     run_id      text NOT NULL,
+     verdict     jsonb NOT NULL,
+     decided_at  timestamptz NOT NULL DEFAULT now()
+   )`,
+];
+
+/** A verdict given the history so far, and the history after it when the call was let through. */
+export type HistoryJudge = (history: RunHistory) => { verdict: PolicyVerdict; next?: RunHistory };
+
+/**
+ * Run histories in PostgreSQL. The run's row is locked while a proposal is judged, so two policy
+ * instances (or a restarted one) judge a run's proposals one after the other against the history
+ * each left, and a redelivery finds the verdict it had.
+ */
+export class RunHistoryStore {
+  constructor(private readonly pool: Pool) {}
+
+  async judge(proposalId: string, runId: string, judge: HistoryJudge): Promise<PolicyVerdict> {
+    return inTransaction(this.pool, async (client) => {
+      const locked = await client.query<{ history: RunHistory }>(
+        `INSERT INTO run_history (run_id, history) VALUES ($1, $2)
+         ON CONFLICT (run_id) DO UPDATE SET run_id = EXCLUDED.run_id
+         RETURNING history`,
+        [runId, JSON.stringify(emptyRunHistory)],
+      );
+      const earlier = await client.query<{ verdict: PolicyVerdict }>(
+        'SELECT verdict FROM history_verdicts WHERE proposal_id = $1',
+        [proposalId],
+      );
+      if (earlier.rows[0]) return earlier.rows[0].verdict;
+      const { verdict, next } = judge(locked.rows[0]?.history ?? emptyRunHistory);
+      await client.query(
+        `WITH recorded AS (UPDATE run_history SET history = coalesce($4::jsonb, history) WHERE run_id = $2)
+         INSERT INTO history_verdicts (proposal_id, run_id, verdict) VALUES ($1, $2, $3)`,
+        [proposalId, runId, JSON.stringify(verdict), next === undefined ? null : JSON.stringify(next)],
+      );
+      return verdict;
+    });
+  }
+}
