@@ -10,6 +10,7 @@ import {
 import type { AgentRecord, Proposal, ReasonCode, RunFacts, ToolDefinition } from '@airlock/contracts';
 import { compileArgumentValidators, type ArgumentValidator } from './argument-validation';
 import { toCedarArguments } from './cedar-values';
+import { derivedFacts } from './derived-facts';
 import { emptyRunHistory, historyContext, type RunHistory } from './run-history';
 import {
   describeCedarErrors,
@@ -98,7 +99,12 @@ function decide(
   if (!args.ok) {
     return deny('invalid_arguments', args.problems);
   }
-  const context: Context = { arguments: args.value, run: runContext(run), history: historyContext(history) };
+  const context: Context = {
+    arguments: args.value,
+    run: runContext(run),
+    history: historyContext(history),
+    derived: derivedFacts(tool, proposal.arguments),
+  };
   if (proposal.workflow !== undefined) {
     context['workflow'] = proposal.workflow;
   }

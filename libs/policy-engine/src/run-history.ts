@@ -1,6 +1,7 @@
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Proposal, ToolDefinition } from '@airlock/contracts';
 import { meterValue } from '@airlock/budget-ledger';
+import { stringsAt } from './argument-paths';
 
 /**
  * What a run has done so far, as the policy gate recorded it from its own decisions: every call it
@@ -72,17 +73,4 @@ export function historyContext(history: RunHistory): Record<string, CedarValueJs
     last_tools: history.last_tools,
     ...(last === undefined ? {} : { last_tool: last }),
   };
-}
-
-/** Strings at `$.a.b` of the arguments: the value itself, or the strings of an array there. */
-function stringsAt(args: Record<string, unknown>, path: string): string[] {
-  let value: unknown = args;
-  for (const step of path.split('.').slice(1)) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
-    value = Object.prototype.hasOwnProperty.call(value, step)
-      ? (value as Record<string, unknown>)[step]
-      : undefined;
-  }
-  const values = Array.isArray(value) ? value : [value];
-  return values.filter((item): item is string => typeof item === 'string');
 }

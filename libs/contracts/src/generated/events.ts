@@ -747,6 +747,15 @@ export interface ToolDefinition {
    */
   recipients?: string[];
   /**
+   * Facts extracted from the arguments for policies, as context.derived.<name> (a set of strings): the links in a text, their domains, the domains of e-mail addresses. Hosts are normalised as a browser would.
+   */
+  derived?: {
+    [k: string]: {
+      from: string | string[];
+      extract: 'urls' | 'url_domains' | 'email_domains';
+    };
+  };
+  /**
    * Argument and response fields redacted before anything is stored for the long term.
    */
   sensitive_fields: string[];
