@@ -3,13 +3,15 @@
 //   resume <global|team|agent|tool|run> [id] --reason "..."
 //   halts                                                 what is halted now
 //   budget <run|agent|team|global> [id]                   what is left of each budget
+//   policy test [--bundle dir]                            run the bundle's policy cases (tests/)
 // It calls the operator API with the token of a local operator (--as <id>, default the first in
 // operator-tokens.json) or AIRLOCK_OPERATOR_TOKEN; AIRLOCK_APPROVAL_URL says where the API is.
 import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsOptional, IsString, IsUrl } from 'class-validator';
-import { readStringMap, secretsLayout } from '@airlock/bundle';
+import { BundleError, loadBundle, loadPolicyTests, readStringMap, secretsLayout } from '@airlock/bundle';
+import { createPolicyEngine, PolicyLoadError, runPolicyTests } from '@airlock/policy-engine';
 import { loadConfig } from '@airlock/service-runtime';
 
 const localUrl = { require_protocol: true, require_tld: false, protocols: ['http', 'https'] };
@@ -35,7 +37,8 @@ class CliConfig {
 
 const usage = `usage: npm run airlock -- halt|resume <global|team|agent|tool|run> [id] --reason "why" [--as operator]
        npm run airlock -- halts
-       npm run airlock -- budget <run|agent|team|global> [id]`;
+       npm run airlock -- budget <run|agent|team|global> [id]
+       npm run airlock -- policy test [--bundle deploy/bundle]`;
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 
@@ -60,12 +63,36 @@ function operatorToken(as: string | undefined, fromEnvironment: string | undefin
   return token;
 }
 
+/** Runs the bundle's policy cases in process; no running Airlock needed. Exits 1 when one fails. */
+function testPolicies(bundleDir: string): void {
+  let results;
+  try {
+    const bundle = loadBundle(bundleDir);
+    const engine = createPolicyEngine({ policies: bundle.policies, tools: bundle.tools });
+    results = runPolicyTests(engine, bundle, loadPolicyTests(bundleDir));
+  } catch (error) {
+    if (error instanceof BundleError || error instanceof PolicyLoadError)
+      fail(`the bundle does not load: ${error.message}`);
+    throw error;
+  }
+  if (results.length === 0)
+    fail(`${bundleDir} has no policy cases: add tests/<name>.json (schemas/bundle/policy-tests.schema.json)`);
+  for (const result of results) {
+    say(`${result.failure === undefined ? 'pass' : 'FAIL'}  ${result.file}: ${result.name}`);
+    if (result.failure !== undefined) say(`      ${result.failure}`);
+  }
+  const failed = results.filter((result) => result.failure !== undefined).length;
+  say(`${results.length - failed} of ${results.length} cases pass`);
+  if (failed > 0) process.exit(1);
+}
+
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { reason: { type: 'string' }, as: { type: 'string' } },
+    options: { reason: { type: 'string' }, as: { type: 'string' }, bundle: { type: 'string' } },
   });
   const [command, kind, id] = positionals;
+  if (command === 'policy' && kind === 'test') return testPolicies(resolve(values.bundle ?? 'deploy/bundle'));
   const config = loadConfig(CliConfig);
   const { AIRLOCK_APPROVAL_URL: approvalUrl, AIRLOCK_BUDGET_URL: budgetUrl } = config;
   const token = operatorToken(values.as, config.AIRLOCK_OPERATOR_TOKEN);

@@ -5,6 +5,7 @@ import type {
   ApproverRegistry,
   BudgetLimits,
   LauncherRecord,
+  PolicyTestCase,
   PriceTable,
   ToolDefinition,
 } from '@airlock/contracts';
@@ -56,6 +57,17 @@ export function loadBundle(dir: string): Bundle {
     readLaunchers(files, agents),
     prices,
   );
+}
+
+/**
+ * The bundle's policy cases (tests/*.json), validated; none is required. Services do not load them:
+ * `npm run airlock -- policy test` and npm test do.
+ */
+export function loadPolicyTests(dir: string): { file: string; cases: PolicyTestCase[] }[] {
+  return filesIn(listBundleFiles(resolve(dir)), 'tests', '.json').map((file) => ({
+    file: file.relativePath,
+    cases: parseBundleJson(file.relativePath, file.content, 'policyTests').cases,
+  }));
 }
 
 /** A launcher must name registered agents, and its key ids must name one key of one signer. */

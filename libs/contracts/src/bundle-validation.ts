@@ -6,11 +6,14 @@ import budgetsSchema from '../../../schemas/bundle/budgets.schema.json';
 import approversSchema from '../../../schemas/bundle/approvers.schema.json';
 import launcherSchema from '../../../schemas/bundle/launcher.schema.json';
 import pricesSchema from '../../../schemas/bundle/prices.schema.json';
+import policyTestsSchema from '../../../schemas/bundle/policy-tests.schema.json';
+import definitionsSchema from '../../../schemas/events/definitions.schema.json';
 import type {
   AgentRecord,
   ApproverRegistry,
   BudgetLimits,
   LauncherRecord,
+  PolicyTests,
   PriceTable,
   ToolDefinition,
 } from './generated/events';
@@ -18,6 +21,7 @@ import { describeSchemaErrors, type ValidationResult } from './payload-validatio
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
+ajv.addSchema(definitionsSchema);
 
 interface BundleFileKinds {
   agent: AgentRecord;
@@ -26,6 +30,7 @@ interface BundleFileKinds {
   approvers: ApproverRegistry;
   launcher: LauncherRecord;
   prices: PriceTable;
+  policyTests: PolicyTests;
 }
 
 const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
@@ -35,6 +40,7 @@ const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
   approvers: ajv.compile(approversSchema),
   launcher: ajv.compile(launcherSchema),
   prices: ajv.compile(pricesSchema),
+  policyTests: ajv.compile(policyTestsSchema),
 };
 
 /** Checks one bundle file against its schema in schemas/bundle. */

@@ -78,6 +78,7 @@ export interface AirlockEvents {
   'bundle/approvers'?: ApproverRegistry;
   'bundle/budgets'?: BudgetLimits;
   'bundle/launcher'?: LauncherRecord;
+  'bundle/policy-tests'?: PolicyTests;
   'bundle/prices'?: PriceTable;
   'bundle/tool'?: ToolDefinition;
 }
@@ -682,6 +683,74 @@ export interface LauncherRecord {
     x: string;
     kid: string;
   }[];
+}
+/**
+ * bundle/tests/<name>.json: cases the bundle's policies must decide as stated, run by `npm run airlock -- policy test` and by npm test. A case is a proposal (agent, tool, arguments), the run's trusted facts and what the run did before, and the expected decision.
+ */
+export interface PolicyTests {
+  /**
+   * @minItems 1
+   */
+  cases: PolicyTestCase[];
+}
+/**
+ * This interface was referenced by `PolicyTests`'s JSON-Schema
+ * via the `definition` "PolicyTestCase".
+ */
+export interface PolicyTestCase {
+  name: string;
+  /**
+   * An agent of the bundle.
+   */
+  agent: string;
+  tool: string;
+  arguments: {};
+  run?: RunFacts1;
+  /**
+   * Calls the run made before, in order, each let through: they make context.history.
+   */
+  before?: {
+    tool: string;
+    arguments: {};
+  }[];
+  expect: {
+    decision: 'allow' | 'deny' | 'approval_required';
+    /**
+     * The policies that decided, in any order; absent: not checked.
+     */
+    policy_ids?: string[];
+    /**
+     * For a deny; absent: not checked.
+     */
+    reason_code?: string;
+  };
+}
+/**
+ * What intake verified about the proposal's run: the launcher's ticket, or that the agent opened the run itself where the bundle allows it. Trusted context for later gates.
+ */
+export interface RunFacts1 {
+  opened_by: 'launcher' | 'agent';
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  launcher_id?: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  user_id?: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  team?: string;
+  /**
+   * @maxItems 16
+   */
+  labels?: string[];
+  expires_at?: string;
+  limits?: RunLimits;
 }
 /**
  * bundle/prices.json: what inference costs, per model, in US dollars per million tokens. Budget prices agents' usage reports with it; a report of a model not listed is dead-lettered (model_not_priced).
