@@ -275,7 +275,12 @@ describe('argument values and run facts as policies see them', () => {
       forbid (principal, action == Action::"refunds.issue", resource)
       when { context.arguments.amount.greaterThan(decimal("100.0")) };
       @id("no-notes")
-      forbid (principal, action == Action::"refunds.issue", resource) when { context.arguments has note };`,
+      forbid (principal, action == Action::"refunds.issue", resource) when { context.arguments has note };
+      @id("only-payees-the-user-named")
+      forbid (principal, action == Action::"anything", resource)
+      when { context.arguments has payee && !(context.run.named has payees && context.run.named.payees.contains(context.arguments.payee)) };
+      @id("only-the-task-tools")
+      forbid (principal, action, resource) when { context.run has tools && !context.run.tools.contains("anything") && action == Action::"anything" };`,
   };
   const engine = createPolicyEngine({ policies, tools });
   const run = { opened_by: 'launcher' as const, user_id: 'u-1', team: 'support', labels: ['refund-request'] };
@@ -305,6 +310,17 @@ describe('argument values and run facts as policies see them', () => {
     expect(verdict.reasons).toEqual([
       'arguments/rate (0.00001) needs more than 4 decimal places or is beyond ±922337203685477, which policies cannot compare exactly',
       'arguments/big is an integer beyond ±2^53, which JSON does not carry exactly',
+    ]);
+  });
+
+  it('reads the identifiers the user named and the tools the task may use', () => {
+    const pay = proposal('anything', { payee: 'DE89 3704' });
+    const named = { ...run, named: { payees: ['DE89 3704'] } };
+    expect(engine.decide(pay, loneAgent, named).decision).toBe('allow');
+    expect(engine.decide(pay, loneAgent, run).policy_ids).toEqual(['only-payees-the-user-named']);
+    expect(engine.decide(pay, loneAgent).policy_ids).toEqual(['only-payees-the-user-named']);
+    expect(engine.decide(pay, loneAgent, { ...named, tools: ['refunds.issue'] }).policy_ids).toEqual([
+      'only-the-task-tools',
     ]);
   });
 

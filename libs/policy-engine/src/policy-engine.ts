@@ -119,17 +119,21 @@ function decide(
 
 /**
  * The run's trusted facts as policies read them (`context.run`): who opened it, for which user and
- * team, with which task labels (a set). A fact the launcher did not state is absent; a policy
- * checks `context.run has team` before reading it.
+ * team, with which task labels, the identifiers the user named for the task (`named`, a record of
+ * sets by kind) and the tools the task may use (`tools`). A fact the launcher did not state is
+ * absent; a policy checks `context.run has team` before reading it. `labels` and `named` are always
+ * there (empty), so a rule over them needs no `has`.
  */
 function runContext(run: RunFacts | undefined): Context {
-  if (run === undefined) return { labels: [] };
+  if (run === undefined) return { labels: [], named: {} };
   return {
     opened_by: run.opened_by,
     ...(run.launcher_id === undefined ? {} : { launcher_id: run.launcher_id }),
     ...(run.user_id === undefined ? {} : { user_id: run.user_id }),
     ...(run.team === undefined ? {} : { team: run.team }),
     labels: run.labels ?? [],
+    named: run.named ?? {},
+    ...(run.tools === undefined ? {} : { tools: run.tools }),
   };
 }
 

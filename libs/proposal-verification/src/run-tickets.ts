@@ -126,6 +126,8 @@ function checkValidity(
       user_id: run.user_id,
       ...(run.team === undefined ? {} : { team: run.team }),
       ...(run.labels === undefined ? {} : { labels: run.labels }),
+      ...(run.named === undefined ? {} : { named: run.named }),
+      ...(run.tools === undefined ? {} : { tools: run.tools }),
       ...(run.limits === undefined ? {} : { limits: run.limits }),
       expires_at: run.expires_at,
     },

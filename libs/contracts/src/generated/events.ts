@@ -337,6 +337,21 @@ export interface RunFacts {
    * @maxItems 16
    */
   labels?: string[];
+  /**
+   * Identifiers the user named for this task, by kind (payees, recipients, files, ...): what policies may treat as the user's intent.
+   */
+  named?: {
+    /**
+     * @maxItems 100
+     */
+    [k: string]: string[];
+  };
+  /**
+   * The tools this task may use; absent: whatever the policies allow.
+   *
+   * @maxItems 100
+   */
+  tools?: string[];
   expires_at?: string;
   limits?: RunLimits;
 }
@@ -503,6 +518,21 @@ export interface RunTicket {
    * @maxItems 16
    */
   labels?: string[];
+  /**
+   * Identifiers the user named for this task, by kind (payees, recipients, files, ...): what policies may treat as the user's intent.
+   */
+  named?: {
+    /**
+     * @maxItems 100
+     */
+    [k: string]: string[];
+  };
+  /**
+   * The tools this task may use; absent: whatever the policies allow.
+   *
+   * @maxItems 100
+   */
+  tools?: string[];
   issued_at: string;
   /**
    * No proposal of the run is accepted after this: the run's maximum duration.
@@ -749,6 +779,21 @@ export interface RunFacts1 {
    * @maxItems 16
    */
   labels?: string[];
+  /**
+   * Identifiers the user named for this task, by kind (payees, recipients, files, ...): what policies may treat as the user's intent.
+   */
+  named?: {
+    /**
+     * @maxItems 100
+     */
+    [k: string]: string[];
+  };
+  /**
+   * The tools this task may use; absent: whatever the policies allow.
+   *
+   * @maxItems 100
+   */
+  tools?: string[];
   expires_at?: string;
   limits?: RunLimits;
 }
