@@ -68,7 +68,11 @@ function testPolicies(bundleDir: string): void {
   let results;
   try {
     const bundle = loadBundle(bundleDir);
-    const engine = createPolicyEngine({ policies: bundle.policies, tools: bundle.tools });
+    const engine = createPolicyEngine({
+      policies: bundle.policies,
+      tools: bundle.tools,
+      entities: bundle.entities,
+    });
     results = runPolicyTests(engine, bundle, loadPolicyTests(bundleDir));
   } catch (error) {
     if (error instanceof BundleError || error instanceof PolicyLoadError)

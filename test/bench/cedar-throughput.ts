@@ -18,7 +18,11 @@ export interface CedarThroughput {
  */
 export function measureCedar(durationMs: number): CedarThroughput {
   const bundle = loadBundle(join(repoRoot, 'deploy', 'bundle'));
-  const engine = createPolicyEngine({ policies: bundle.policies, tools: bundle.tools });
+  const engine = createPolicyEngine({
+    policies: bundle.policies,
+    tools: bundle.tools,
+    entities: bundle.entities,
+  });
   const agent: AgentRecord = bundle.agents.get('support-triage') ?? {
     id: 'support-triage',
     owner: 'alice',

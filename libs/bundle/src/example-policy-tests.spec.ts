@@ -6,7 +6,11 @@ const exampleBundleDir = join(__dirname, '../../../deploy/bundle');
 
 describe("the example bundle's policy cases (tests/)", () => {
   const bundle = loadBundle(exampleBundleDir);
-  const engine = createPolicyEngine({ policies: bundle.policies, tools: bundle.tools });
+  const engine = createPolicyEngine({
+    policies: bundle.policies,
+    tools: bundle.tools,
+    entities: bundle.entities,
+  });
   const suites = loadPolicyTests(exampleBundleDir);
   const results = runPolicyTests(engine, bundle, suites);
 

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync, unlinkSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, unlinkSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BundleError, loadBundle } from './index';
@@ -139,6 +139,22 @@ describe('loadBundle', () => {
   it('rejects a limit id used twice', () => {
     editJson('budgets.json', (budgets) => (budgets.limits[1].id = budgets.limits[0].id));
     expect(() => loadBundle(copyDir)).toThrow(/limit id "support-refunds-per-day" appears twice/);
+  });
+
+  it('loads the entities policies read, and refuses an agent among them or one listed twice', () => {
+    mkdirSync(join(copyDir, 'entities'));
+    const write = (entities: unknown[]) =>
+      writeFileSync(join(copyDir, 'entities', 'users.json'), JSON.stringify({ entities }));
+    write([{ uid: { type: 'User', id: 'u-1' }, attrs: { payees: ['DE89'] } }]);
+    expect(loadBundle(copyDir).entities).toEqual([
+      { uid: { type: 'User', id: 'u-1' }, attrs: { payees: ['DE89'] } },
+    ]);
+    write([{ uid: { type: 'Agent', id: 'support-triage' } }]);
+    expect(() => loadBundle(copyDir)).toThrow(
+      'entities/users.json: Agent::"support-triage" belongs in agents/',
+    );
+    write([{ uid: { type: 'User', id: 'u-1' } }, { uid: { type: 'User', id: 'u-1' } }]);
+    expect(() => loadBundle(copyDir)).toThrow('entities/: entity "User::u-1" appears twice');
   });
 
   it('rejects a bundle without budgets.json', () => {

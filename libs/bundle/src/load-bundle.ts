@@ -5,6 +5,7 @@ import type {
   ApproverRegistry,
   BudgetLimits,
   LauncherRecord,
+  PolicyEntity,
   PolicyTestCase,
   PriceTable,
   ToolDefinition,
@@ -32,6 +33,8 @@ export class Bundle {
     readonly launchers: ReadonlyMap<string, LauncherRecord>,
     /** What inference costs per model (prices.json); empty when the bundle prices none. */
     readonly prices: PriceTable,
+    /** Data policies read from outside their text (entities/*.json), as Cedar entities. */
+    readonly entities: readonly PolicyEntity[],
   ) {}
 }
 
@@ -56,7 +59,31 @@ export function loadBundle(dir: string): Bundle {
     approvers,
     readLaunchers(files, agents),
     prices,
+    readEntities(files),
   );
+}
+
+/**
+ * Policy entities from entities/*.json. Agents are principals built from agents/, so an Agent here
+ * would shadow one; a uid listed twice would leave which one Cedar reads to chance.
+ */
+function readEntities(files: readonly BundleFile[]): PolicyEntity[] {
+  const entities = filesIn(files, 'entities', '.json').flatMap((file) =>
+    parseBundleJson(file.relativePath, file.content, 'entities').entities.map((entity) => {
+      if (entity.uid.type === 'Agent') {
+        throw new BundleError(
+          `${file.relativePath}: Agent::"${entity.uid.id}" belongs in agents/, not entities/`,
+        );
+      }
+      return entity;
+    }),
+  );
+  rejectDuplicates(
+    'entities/',
+    'entity',
+    entities.map((entity) => `${entity.uid.type}::${entity.uid.id}`),
+  );
+  return entities;
 }
 
 /**

@@ -7,12 +7,14 @@ import approversSchema from '../../../schemas/bundle/approvers.schema.json';
 import launcherSchema from '../../../schemas/bundle/launcher.schema.json';
 import pricesSchema from '../../../schemas/bundle/prices.schema.json';
 import policyTestsSchema from '../../../schemas/bundle/policy-tests.schema.json';
+import entitiesSchema from '../../../schemas/bundle/entities.schema.json';
 import definitionsSchema from '../../../schemas/events/definitions.schema.json';
 import type {
   AgentRecord,
   ApproverRegistry,
   BudgetLimits,
   LauncherRecord,
+  PolicyEntities,
   PolicyTests,
   PriceTable,
   ToolDefinition,
@@ -31,6 +33,7 @@ interface BundleFileKinds {
   launcher: LauncherRecord;
   prices: PriceTable;
   policyTests: PolicyTests;
+  entities: PolicyEntities;
 }
 
 const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
@@ -41,6 +44,7 @@ const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
   launcher: ajv.compile(launcherSchema),
   prices: ajv.compile(pricesSchema),
   policyTests: ajv.compile(policyTestsSchema),
+  entities: ajv.compile(entitiesSchema),
 };
 
 /** Checks one bundle file against its schema in schemas/bundle. */

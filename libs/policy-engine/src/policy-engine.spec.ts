@@ -336,3 +336,52 @@ describe('argument values and run facts as policies see them', () => {
     expect(engine.decide(issue({ amount: 5 }), loneAgent).reason_code).toBe('no_policy_permits');
   });
 });
+
+describe('entities policies read', () => {
+  const payTool: ToolDefinition = {
+    name: 'bank.transfer',
+    description: 'Send money.',
+    risk: 'write',
+    idempotent: false,
+    arguments_schema: { type: 'object', properties: { iban: { type: 'string' } }, required: ['iban'] },
+    cost: { per_call_usd: 0 },
+    adapter: { type: 'http', destination: 'bank', method: 'POST', path: '/transfers' },
+    allowed_hosts: ['localhost'],
+    sensitive_fields: [],
+  };
+  const policies = {
+    'pay.cedar': `
+      @id("pay-saved-payees")
+      permit (principal, action == Action::"bank.transfer", resource)
+      when { context has user && context.user has payees && context.user.payees.contains(context.arguments.iban) };
+      @id("never-to-blocked-countries")
+      forbid (principal, action == Action::"bank.transfer", resource)
+      when { Org::"acme".blocked_prefixes.contains(context.arguments.iban) };`,
+  };
+  const entities = [
+    { uid: { type: 'User', id: 'u-1' }, attrs: { payees: ['DE89', 'XX00'] } },
+    { uid: { type: 'Org', id: 'acme' }, attrs: { blocked_prefixes: ['XX00'] } },
+  ];
+  const engine = createPolicyEngine({ policies, tools: new Map([[payTool.name, payTool]]), entities });
+  const pay = (iban: string) => proposal('bank.transfer', { iban });
+  const run = (userId: string) => ({ opened_by: 'launcher' as const, user_id: userId });
+
+  it("permits a transfer to one of the run user's saved payees, and only that", () => {
+    expect(engine.decide(pay('DE89'), loneAgent, run('u-1')).decision).toBe('allow');
+    expect(engine.decide(pay('FR76'), loneAgent, run('u-1')).reason_code).toBe('no_policy_permits');
+    // A user the bundle does not list has no payees: nothing is permitted, nothing fails.
+    expect(engine.decide(pay('DE89'), loneAgent, run('u-2')).reason_code).toBe('no_policy_permits');
+    expect(engine.decide(pay('DE89'), loneAgent).reason_code).toBe('no_policy_permits');
+  });
+
+  it('reads an entity by its uid in the policy text', () => {
+    expect(engine.decide(pay('XX00'), loneAgent, run('u-1')).policy_ids).toEqual([
+      'never-to-blocked-countries',
+    ]);
+  });
+
+  it('refuses entities Cedar cannot read when the engine is created', () => {
+    const broken = [{ uid: { type: 'User', id: 'u-1' }, attrs: { amount: 1.5 } }];
+    expect(() => createPolicyEngine({ policies, tools: new Map(), entities: broken })).toThrow(/^entities\//);
+  });
+});

@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import {
+  checkParseEntities,
   preparsePolicySet,
   statefulIsAuthorized,
   type AuthorizationAnswer,
+  type CedarValueJson,
   type Context,
   type EntityJson,
   type Response,
 } from '@cedar-policy/cedar-wasm/nodejs';
-import type { AgentRecord, Proposal, ReasonCode, RunFacts, ToolDefinition } from '@airlock/contracts';
+import type {
+  AgentRecord,
+  PolicyEntity,
+  Proposal,
+  ReasonCode,
+  RunFacts,
+  ToolDefinition,
+} from '@airlock/contracts';
 import { compileArgumentValidators, type ArgumentValidator } from './argument-validation';
 import { toCedarArguments } from './cedar-values';
 import { derivedFacts } from './derived-facts';
@@ -49,6 +58,8 @@ export interface PolicyEngine {
 export interface PolicyEngineInput {
   policies: PolicySources;
   tools: ReadonlyMap<string, ToolDefinition>;
+  /** The bundle's entities (entities/*.json): data policies read, e.g. a user's saved payees. */
+  entities?: readonly PolicyEntity[];
 }
 
 /**
@@ -65,7 +76,16 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
   if (preparsed.type === 'failure') {
     throw new PolicyLoadError(`the policy set does not load: ${describeCedarErrors(preparsed.errors)}`);
   }
-  const state = { policySetId, factsById, validators, tools: input.tools };
+  const entities = (input.entities ?? []).map((entity): EntityJson => ({
+    uid: entity.uid,
+    attrs: (entity.attrs ?? {}) as Record<string, CedarValueJson>,
+    parents: entity.parents ?? [],
+  }));
+  const parsedEntities = checkParseEntities({ entities });
+  if (parsedEntities.type === 'failure') {
+    throw new PolicyLoadError(`entities/: ${describeCedarErrors(parsedEntities.errors)}`);
+  }
+  const state = { policySetId, factsById, validators, tools: input.tools, entities };
   return {
     decide: (proposal, agent, run, history = emptyRunHistory) => decide(state, proposal, agent, run, history),
     readsHistory: Object.values(textById).some((text) => /\bcontext\s*\.\s*history\b/.test(text)),
@@ -77,6 +97,7 @@ interface EngineState {
   factsById: ReadonlyMap<string, PolicyFacts>;
   validators: ReadonlyMap<string, ArgumentValidator>;
   tools: ReadonlyMap<string, ToolDefinition>;
+  entities: readonly EntityJson[];
 }
 
 function decide(
@@ -102,13 +123,14 @@ function decide(
   const context: Context = {
     arguments: args.value,
     run: runContext(run),
+    ...entityReferences(run),
     history: historyContext(history),
     derived: derivedFacts(tool, proposal.arguments),
   };
   if (proposal.workflow !== undefined) {
     context['workflow'] = proposal.workflow;
   }
-  const answer = authorize(state.policySetId, proposal, agent, context);
+  const answer = authorize(state, proposal, agent, context);
   if (answer.type === 'failure') {
     return deny('policy_evaluation_error', [
       `Cedar could not evaluate the request: ${describeCedarErrors(answer.errors)}`,
@@ -137,15 +159,27 @@ function runContext(run: RunFacts | undefined): Context {
   };
 }
 
+/**
+ * The run's user and team as entities, `context.user` and `context.team`, so that a policy reads
+ * the data the bundle keeps about them: `context has user && context.user has payees`. An entity
+ * the bundle does not list has no attributes (`has` is false).
+ */
+function entityReferences(run: RunFacts | undefined): Context {
+  return {
+    ...(run?.user_id === undefined ? {} : { user: { __entity: { type: 'User', id: run.user_id } } }),
+    ...(run?.team === undefined ? {} : { team: { __entity: { type: 'Team', id: run.team } } }),
+  };
+}
+
 function authorize(
-  policySetId: string,
+  state: EngineState,
   proposal: Proposal,
   agent: AgentRecord,
   context: Context,
 ): AuthorizationAnswer {
   const principal = { type: 'Agent', id: agent.id };
   const parents = agent.team === undefined ? [] : [{ type: 'Team', id: agent.team }];
-  const entities: EntityJson[] = [{ uid: principal, attrs: {}, parents }];
+  const entities: EntityJson[] = [{ uid: principal, attrs: {}, parents }, ...state.entities];
   // No Cedar schema: each tool's context has its own shape, already checked by the tool's JSON
   // Schema above. A Cedar schema would have to restate every tool's arguments a second time.
   try {
@@ -155,7 +189,7 @@ function authorize(
       resource: { type: 'Tool', id: proposal.tool },
       context,
       entities,
-      preparsedPolicySetId: policySetId,
+      preparsedPolicySetId: state.policySetId,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -12,7 +12,11 @@ startOrExit('policy', async (logger) => {
   const config = loadConfig(PolicyConfig);
   const bundle = loadBundle(config.AIRLOCK_BUNDLE_DIR);
   // Policies are parsed once here; a bundle that does not parse stops the service with the file and error.
-  const engine = createPolicyEngine({ policies: bundle.policies, tools: bundle.tools });
+  const engine = createPolicyEngine({
+    policies: bundle.policies,
+    tools: bundle.tools,
+    entities: bundle.entities,
+  });
   const { signingKey, keyring } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'policy');
   logger.event('info', 'policy bundle loaded', {
     bundle_hash: bundle.hash,

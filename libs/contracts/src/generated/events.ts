@@ -77,6 +77,7 @@ export interface AirlockEvents {
   'bundle/agent'?: AgentRecord;
   'bundle/approvers'?: ApproverRegistry;
   'bundle/budgets'?: BudgetLimits;
+  'bundle/entities'?: PolicyEntities;
   'bundle/launcher'?: LauncherRecord;
   'bundle/policy-tests'?: PolicyTests;
   'bundle/prices'?: PriceTable;
@@ -689,6 +690,35 @@ export interface BudgetLimits {
    * Caps across runs: per agent, team or everything (or per run), on one tool or all, over fixed UTC windows. Every limit that applies is reserved atomically with the run's caps before execution.
    */
   limits?: Limit[];
+}
+/**
+ * bundle/entities/<name>.json: data policies read from outside their text, as Cedar entities (Cedar's entity JSON): a user's saved payees, a team's contacts, the organisation's domains. Policies reach a run's user as context.user and its team as context.team, any other entity by its uid (Org::"acme").
+ */
+export interface PolicyEntities {
+  entities: PolicyEntity[];
+}
+/**
+ * This interface was referenced by `PolicyEntities`'s JSON-Schema
+ * via the `definition` "PolicyEntity".
+ */
+export interface PolicyEntity {
+  uid: EntityUid;
+  /**
+   * Attribute values in Cedar's JSON: strings, integers, booleans, arrays (sets), objects (records), {"__entity": {...}} references.
+   */
+  attrs?: {};
+  parents?: EntityUid[];
+}
+/**
+ * This interface was referenced by `PolicyEntities`'s JSON-Schema
+ * via the `definition` "EntityUid".
+ */
+export interface EntityUid {
+  /**
+   * A Cedar entity type such as User, Team or Org. Agents come from agents/, not from here.
+   */
+  type: string;
+  id: string;
 }
 /**
  * bundle/launchers/<id>.json: an application that starts agents on users' behalf and opens their runs by signing run tickets with its own key (ADR 0011).
