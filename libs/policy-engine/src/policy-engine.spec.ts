@@ -231,6 +231,52 @@ describe('policy loading', () => {
     expect(load(typo)).toThrow(/t\.cedar: policy "x" has @approval\("requried"\)/);
   });
 
+  it.each([
+    [
+      'an action that is no tool',
+      'permit (principal, action == Action::"payments.refnud", resource);',
+      'Action::"payments.refnud" is not a tool of the bundle',
+    ],
+    [
+      'an argument the tool does not declare',
+      'permit (principal, action == Action::"payments.refund", resource) when { context.arguments.amount < 5 };',
+      'context.arguments.amount: no tool this policy applies to declares the argument amount',
+    ],
+    [
+      'a run fact that does not exist',
+      'permit (principal, action, resource) when { context.run has tenant };',
+      'context.run.tenant: a run has no fact tenant',
+    ],
+    [
+      'a history counter of no tool',
+      'forbid (principal, action, resource) when { context.history.calls has "payments.refunds" };',
+      'context.history.calls.payments.refunds: payments.refunds is not a tool',
+    ],
+    [
+      'a context attribute Airlock never sets',
+      'permit (principal, action, resource) when { context.args has x };',
+      'context.args: Airlock sets no context.args',
+    ],
+  ])('rejects a policy naming %s, naming the file, the policy and the typo', (_what, body, message) => {
+    const load = () =>
+      createPolicyEngine({ policies: { 'typo.cedar': `@id("typo")\n${body}` }, tools: readBundleTools() });
+    expect(load).toThrow(PolicyLoadError);
+    expect(load).toThrow(`typo.cedar: policy typo: ${message}`);
+  });
+
+  it('accepts arguments a tool with an open schema may take', () => {
+    const open = {
+      ...readBundleTools().get('tickets.create')!,
+      name: 'notes.add',
+      arguments_schema: { type: 'object' },
+    };
+    const policies = {
+      'notes.cedar':
+        '@id("n") permit (principal, action == Action::"notes.add", resource) when { context.arguments has anything };',
+    };
+    expect(() => createPolicyEngine({ policies, tools: new Map([[open.name, open]]) })).not.toThrow();
+  });
+
   it('rejects an empty policy set', () => {
     expect(load({ 'empty.cedar': '// nothing yet\n' })).toThrow(/no policies/);
   });
@@ -382,6 +428,7 @@ describe('entities policies read', () => {
 
   it('refuses entities Cedar cannot read when the engine is created', () => {
     const broken = [{ uid: { type: 'User', id: 'u-1' }, attrs: { amount: 1.5 } }];
-    expect(() => createPolicyEngine({ policies, tools: new Map(), entities: broken })).toThrow(/^entities\//);
+    const tools = new Map([[payTool.name, payTool]]);
+    expect(() => createPolicyEngine({ policies, tools, entities: broken })).toThrow(/^entities\//);
   });
 });

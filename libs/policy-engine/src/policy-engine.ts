@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   checkParseEntities,
+  policyToJson,
   preparsePolicySet,
   statefulIsAuthorized,
   type AuthorizationAnswer,
@@ -20,6 +21,7 @@ import type {
 import { compileArgumentValidators, type ArgumentValidator } from './argument-validation';
 import { toCedarArguments } from './cedar-values';
 import { derivedFacts } from './derived-facts';
+import { vocabularyProblems } from './policy-vocabulary';
 import { emptyRunHistory, historyContext, type RunHistory } from './run-history';
 import {
   describeCedarErrors,
@@ -69,6 +71,7 @@ export interface PolicyEngineInput {
 export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
   const { textById, factsById } = loadPolicySet(input.policies);
   const validators = compileArgumentValidators(input.tools);
+  rejectUnknownNames(textById, factsById, input.tools);
   // Cedar caches preparsed sets per thread under this id; a fresh id per engine keeps a reloaded
   // bundle from ever being evaluated against the previous one's policies.
   const policySetId = `airlock-policies-${randomUUID()}`;
@@ -90,6 +93,24 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
     decide: (proposal, agent, run, history = emptyRunHistory) => decide(state, proposal, agent, run, history),
     readsHistory: Object.values(textById).some((text) => /\bcontext\s*\.\s*history\b/.test(text)),
   };
+}
+
+/** A policy naming what the bundle does not define fails the bundle, never a request. */
+function rejectUnknownNames(
+  textById: Record<string, string>,
+  factsById: ReadonlyMap<string, PolicyFacts>,
+  tools: ReadonlyMap<string, ToolDefinition>,
+): void {
+  for (const [id, text] of Object.entries(textById)) {
+    const parsed = policyToJson(text);
+    if (parsed.type === 'failure') continue;
+    const problems = vocabularyProblems(parsed.json as unknown as Record<string, unknown>, tools);
+    if (problems.length > 0) {
+      throw new PolicyLoadError(
+        `${factsById.get(id)?.fileName ?? 'policies'}: policy ${id}: ${problems.join('; ')}`,
+      );
+    }
+  }
 }
 
 interface EngineState {
