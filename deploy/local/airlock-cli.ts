@@ -4,14 +4,28 @@
 //   halts                                                 what is halted now
 //   budget <run|agent|team|global> [id]                   what is left of each budget
 //   policy test [--bundle dir]                            run the bundle's policy cases (tests/)
+//   policy whocan <tool> [--bundle dir]                   which agents may call it, on what conditions
 // It calls the operator API with the token of a local operator (--as <id>, default the first in
 // operator-tokens.json) or AIRLOCK_OPERATOR_TOKEN; AIRLOCK_APPROVAL_URL says where the API is.
 import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsOptional, IsString, IsUrl } from 'class-validator';
-import { BundleError, loadBundle, loadPolicyTests, readStringMap, secretsLayout } from '@airlock/bundle';
-import { createPolicyEngine, PolicyLoadError, runPolicyTests } from '@airlock/policy-engine';
+import {
+  Bundle,
+  BundleError,
+  loadBundle,
+  loadPolicyTests,
+  readStringMap,
+  secretsLayout,
+} from '@airlock/bundle';
+import { checkApprovalRight } from '@airlock/approval-rules';
+import {
+  createPolicyEngine,
+  PolicyLoadError,
+  runPolicyTests,
+  type PolicyEngine,
+} from '@airlock/policy-engine';
 import { loadConfig } from '@airlock/service-runtime';
 
 const localUrl = { require_protocol: true, require_tld: false, protocols: ['http', 'https'] };
@@ -38,7 +52,8 @@ class CliConfig {
 const usage = `usage: npm run airlock -- halt|resume <global|team|agent|tool|run> [id] --reason "why" [--as operator]
        npm run airlock -- halts
        npm run airlock -- budget <run|agent|team|global> [id]
-       npm run airlock -- policy test [--bundle deploy/bundle]`;
+       npm run airlock -- policy test [--bundle deploy/bundle]
+       npm run airlock -- policy whocan <tool> [--bundle deploy/bundle]`;
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 
@@ -63,9 +78,8 @@ function operatorToken(as: string | undefined, fromEnvironment: string | undefin
   return token;
 }
 
-/** Runs the bundle's policy cases in process; no running Airlock needed. Exits 1 when one fails. */
-function testPolicies(bundleDir: string): void {
-  let results;
+/** The bundle and its policy engine, or a failure that says what in the bundle is wrong. */
+function loadPolicies(bundleDir: string): { bundle: Bundle; engine: PolicyEngine } {
   try {
     const bundle = loadBundle(bundleDir);
     const engine = createPolicyEngine({
@@ -73,12 +87,18 @@ function testPolicies(bundleDir: string): void {
       tools: bundle.tools,
       entities: bundle.entities,
     });
-    results = runPolicyTests(engine, bundle, loadPolicyTests(bundleDir));
+    return { bundle, engine };
   } catch (error) {
     if (error instanceof BundleError || error instanceof PolicyLoadError)
       fail(`the bundle does not load: ${error.message}`);
     throw error;
   }
+}
+
+/** Runs the bundle's policy cases in process; no running Airlock needed. Exits 1 when one fails. */
+function testPolicies(bundleDir: string): void {
+  const { bundle, engine } = loadPolicies(bundleDir);
+  const results = runPolicyTests(engine, bundle, loadPolicyTests(bundleDir));
   if (results.length === 0)
     fail(`${bundleDir} has no policy cases: add tests/<name>.json (schemas/bundle/policy-tests.schema.json)`);
   for (const result of results) {
@@ -90,6 +110,42 @@ function testPolicies(bundleDir: string): void {
   if (failed > 0) process.exit(1);
 }
 
+/**
+ * For one tool: each agent's standing under the policies before any argument is known, the
+ * conditions that remain, who may approve where a human must, and where the executor acts.
+ */
+function whoCan(bundleDir: string, toolName: string | undefined): void {
+  const { bundle, engine } = loadPolicies(bundleDir);
+  const tool = toolName === undefined ? undefined : bundle.tools.get(toolName);
+  if (tool === undefined) fail(`name a tool of the bundle: ${[...bundle.tools.keys()].join(', ')}`);
+  say(
+    `${tool.name}: ${tool.risk}, acts on ${tool.adapter.destination} (${tool.allowed_hosts.join(', ')}) with the executor's credential for each agent`,
+  );
+  for (const agent of bundle.agents.values()) {
+    const answer = engine.whoCan(tool.name, agent);
+    const who = `${agent.id}${agent.team === undefined ? '' : ` (team ${agent.team})`}`;
+    const approvers = bundle.approvers.approvers
+      .filter((approver) => checkApprovalRight(approver.id, agent).ok)
+      .map((approver) => approver.id)
+      .join(', ');
+    if (answer.decision !== 'depends') {
+      const asks = answer.decision === 'approval_required' ? `; approvers: ${approvers}` : '';
+      say(`  ${who}: ${answer.decision} by [${answer.policy_ids.join(', ')}]${asks}`);
+      continue;
+    }
+    say(`  ${who}: depends on the call`);
+    for (const condition of answer.conditions) {
+      const effect =
+        condition.effect === 'forbid'
+          ? 'denied'
+          : condition.approval_required
+            ? `a human approves (${approvers})`
+            : 'allowed';
+      say(`    ${effect} when ${condition.condition}   [${condition.policy_id}]`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -97,6 +153,7 @@ async function main(): Promise<void> {
   });
   const [command, kind, id] = positionals;
   if (command === 'policy' && kind === 'test') return testPolicies(resolve(values.bundle ?? 'deploy/bundle'));
+  if (command === 'policy' && kind === 'whocan') return whoCan(resolve(values.bundle ?? 'deploy/bundle'), id);
   const config = loadConfig(CliConfig);
   const { AIRLOCK_APPROVAL_URL: approvalUrl, AIRLOCK_BUDGET_URL: budgetUrl } = config;
   const token = operatorToken(values.as, config.AIRLOCK_OPERATOR_TOKEN);

@@ -1,8 +1,10 @@
 export {
   createPolicyEngine,
   type PolicyEngine,
+  type PolicyCondition,
   type PolicyEngineInput,
   type PolicyVerdict,
+  type WhoCanAnswer,
 } from './policy-engine';
 export { PolicyLoadError, type PolicySources } from './policy-set-loading';
 export { estimateCostUsd } from './cost-estimate';

@@ -132,6 +132,42 @@ describe('policy engine on the example bundle', () => {
   });
 });
 
+describe('who can call a tool, before any call is known', () => {
+  const engine = createPolicyEngine({ policies: readBundlePolicies(), tools: readBundleTools() });
+
+  it('answers allow or deny where the call cannot change it, naming the policy', () => {
+    expect(engine.whoCan('tickets.create', supportAgent)).toEqual({
+      decision: 'allow',
+      policy_ids: ['support-may-open-tickets'],
+    });
+    expect(engine.whoCan('email.send', supportAgent)).toEqual({
+      decision: 'deny',
+      policy_ids: ['support-never-emails-customers'],
+    });
+    expect(engine.whoCan('tickets.create', loneAgent)).toEqual({ decision: 'deny', policy_ids: [] });
+  });
+
+  it('lists the conditions that remain on the arguments, with the approval they need', () => {
+    expect(engine.whoCan('payments.refund', supportAgent)).toEqual({
+      decision: 'depends',
+      conditions: expect.arrayContaining([
+        {
+          policy_id: 'support-refunds-need-approval',
+          effect: 'permit',
+          approval_required: true,
+          condition: 'context.arguments.amount_cents <= 50000',
+        },
+        {
+          policy_id: 'refund-ceiling',
+          effect: 'forbid',
+          approval_required: false,
+          condition: '!(context.arguments.amount_cents <= 50000)',
+        },
+      ]),
+    });
+  });
+});
+
 describe('policy engine evaluation edge cases', () => {
   const looseTool: ToolDefinition = {
     name: 'notes.add',
