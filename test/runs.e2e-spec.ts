@@ -1,11 +1,25 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSigningKey } from '@airlock/bundle';
-import { TestLauncher, useAirlockStack } from '@airlock/testing';
+import { eventually, TestLauncher, useAirlockStack } from '@airlock/testing';
+
+/** A candidate bundle for shadow mode: the example's, except that it refuses high-priority tickets. */
+function candidateBundle(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'airlock-candidate-')), 'bundle');
+  cpSync(join(__dirname, '..', 'deploy', 'bundle'), dir, { recursive: true });
+  appendFileSync(
+    join(dir, 'policies', 'support.cedar'),
+    '\n@id("no-high-priority-tickets")\nforbid (principal, action == Action::"tickets.create", resource) when { context.arguments.priority == "high" };\n',
+  );
+  return dir;
+}
 
 /** Runs are opened by launchers (ADR 0011): an agent cannot invent one, nor change what it says. */
 describe('runs opened by launchers', () => {
   const airlock = useAirlockStack({
+    // The policy service also evaluates a candidate bundle in shadow, acting on none of its answers.
+    env: { AIRLOCK_SHADOW_BUNDLE_DIR: candidateBundle() },
     // Policies that read the run's trusted facts and its history: a run the launcher labelled
     // read-only opens nothing, and a run that read the knowledge base (text from outside) opens no
     // ticket.
@@ -126,6 +140,30 @@ describe('runs opened by launchers', () => {
     const outcome = await airlock.stack.watcher.waitForRunOutcome(proposal.run_id);
     expect(outcome).toMatchObject({ outcome: 'rejected', reason_code: code, decided_by: 'intake' });
     expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(0);
+  });
+
+  it('records in ClickHouse where a candidate bundle in shadow would decide otherwise, acting on the active one', async () => {
+    const urgent = airlock.agent.proposal('run-shadowed', 'tickets.create', ticket);
+    await airlock.agent.submit(urgent);
+    expect(await airlock.stack.watcher.waitForVerdict(urgent.proposal_id)).toBe(
+      'executed/tool_call_succeeded',
+    );
+    let rows: { active_decision: string; candidate_decision: string; proposals: number }[] = [];
+    await eventually(
+      async () => {
+        rows = await airlock.stack.clickhouse.select(
+          `SELECT active_decision, candidate_decision, proposals FROM ${airlock.stack.database}.shadow_disagreements WHERE tool = 'tickets.create'`,
+        );
+        return rows.length > 0;
+      },
+      20_000,
+      () => 'shadow_disagreements shows the ticket',
+    );
+    expect(rows[0]).toMatchObject({ active_decision: 'allow', candidate_decision: 'deny' });
+    const [event] = await waitForRows(
+      `topic = 'airlock.policy.shadow' AND proposal_id = '${urgent.proposal_id}' AND attestation = 'verified'`,
+    );
+    expect(JSON.parse(event.payload)).toMatchObject({ candidate_policy_ids: ['no-high-priority-tickets'] });
   });
 
   async function waitForRows(where: string) {

@@ -92,3 +92,20 @@ FROM (
   WHERE topic = 'airlock.usage.accounted' AND attestation = 'verified'
 )
 GROUP BY day, team, agent_id, tool, model;
+
+-- Shadow mode: where a candidate bundle (AIRLOCK_SHADOW_BUNDLE_DIR of the policy service) decided
+-- otherwise than the active one, per day, candidate, agent and tool. The active decision and the
+-- candidate's hash are read from policy's own event, whose payload carries no agent-written keys.
+DROP TABLE IF EXISTS {database}.shadow_disagreements;
+CREATE VIEW IF NOT EXISTS {database}.shadow_disagreements AS
+SELECT
+  toDate(event_time) AS day,
+  visitParamExtractString(payload, 'candidate_bundle_hash') AS candidate_bundle_hash,
+  agent_id,
+  tool,
+  visitParamExtractString(payload, 'active_decision') AS active_decision,
+  decision AS candidate_decision,
+  count() AS proposals
+FROM {database}.events FINAL
+WHERE topic = 'airlock.policy.shadow' AND attestation = 'verified'
+GROUP BY day, candidate_bundle_hash, agent_id, tool, active_decision, candidate_decision;

@@ -42,6 +42,14 @@ export function columnsOfTopic(topic: string, data: EventData): DecisionColumns 
       return { ...common, decision: 'executed', cost_usd: numberField(data, 'cost_usd') };
     case topics.outcomes.name:
       return outcomeColumns(common, data);
+    case topics.policyShadow.name:
+      // The candidate's decision; the active one, and the candidate bundle, stay in the payload.
+      return {
+        ...common,
+        decision: stringField(data, 'candidate_decision'),
+        reasons: stringListField(data, 'candidate_reasons'),
+        policy_ids: stringListField(data, 'candidate_policy_ids'),
+      };
     case topics.usageAccounted.name:
       return { ...common, decision: 'accounted', cost_usd: numberField(data, 'cost_usd') };
     case topics.control.name: {

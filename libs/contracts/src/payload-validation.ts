@@ -14,6 +14,7 @@ import controlSchema from '../../../schemas/events/airlock.control.schema.json';
 import usageSchema from '../../../schemas/events/agent.usage.schema.json';
 import usageAccountedSchema from '../../../schemas/events/airlock.usage.accounted.schema.json';
 import runsSchema from '../../../schemas/events/airlock.runs.schema.json';
+import shadowSchema from '../../../schemas/events/airlock.policy.shadow.schema.json';
 import type { CloudEventEnvelope, Proposal, RunClose, RunTicket, UsageReport } from './generated/events';
 import type { TopicKey, TopicPayloads } from './topics';
 
@@ -32,6 +33,7 @@ const payloadValidators: Record<TopicKey, ValidateFunction> = {
   actionsExecuted: ajv.compile(executedSchema),
   outcomes: ajv.compile(outcomesSchema),
   dlq: ajv.compile(dlqSchema),
+  policyShadow: ajv.compile(shadowSchema),
   usage: ajv.compile(usageSchema),
   usageAccounted: ajv.compile(usageAccountedSchema),
   runs: ajv.compile(runsSchema),

@@ -9,6 +9,7 @@ import type {
   ProposalOutcome,
   ProposalSubmission,
   RunClosing,
+  ShadowDisagreement,
   UsageAccounted,
   UsageSubmission,
 } from './generated/events';
@@ -71,6 +72,13 @@ export const topics = {
     schema: 'airlock.dlq',
     attestedBy: gateNames,
   },
+  /** Where a candidate bundle evaluated in shadow decided differently from the active one. */
+  policyShadow: {
+    name: 'airlock.policy.shadow',
+    eventType: 'airlock.policy.shadow_disagreed',
+    schema: 'airlock.policy.shadow',
+    attestedBy: ['policy'],
+  },
   /** Agents' inference usage reports, signed by the agent inside the JWS like proposals. */
   usage: {
     name: 'agent.usage',
@@ -124,6 +132,7 @@ export interface TopicPayloads {
   actionsExecuted: ActionExecuted;
   outcomes: ProposalOutcome;
   dlq: DeadLetter;
+  policyShadow: ShadowDisagreement;
   usage: UsageSubmission;
   usageAccounted: UsageAccounted;
   runs: RunClosing;

@@ -6,7 +6,20 @@ import { openServiceStore } from '@airlock/postgres';
 import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
 import { PolicyConfig } from './policy.config';
 import { PolicyModule } from './policy.module';
+import type { ShadowBundle } from './policy-gate';
 import { runHistoryStoreMigrations } from './run-history.store';
+
+/** The candidate bundle of shadow mode; one that does not load stops the service, as the active one does. */
+function shadowOf(dir: string | undefined): ShadowBundle | null {
+  if (dir === undefined || dir === '') return null;
+  const candidate = loadBundle(dir);
+  const engine = createPolicyEngine({
+    policies: candidate.policies,
+    tools: candidate.tools,
+    entities: candidate.entities,
+  });
+  return { hash: candidate.hash, agents: candidate.agents, engine };
+}
 
 startOrExit('policy', async (logger) => {
   const config = loadConfig(PolicyConfig);
@@ -23,6 +36,12 @@ startOrExit('policy', async (logger) => {
     policies: Object.keys(bundle.policies),
     keeps_run_history: engine.readsHistory,
   });
+  const shadow = shadowOf(config.AIRLOCK_SHADOW_BUNDLE_DIR);
+  if (shadow !== null) {
+    logger.event('info', 'shadow bundle loaded: its disagreements go to airlock.policy.shadow', {
+      candidate_bundle_hash: shadow.hash,
+    });
+  }
   const store = await openServiceStore({
     url: config.AIRLOCK_POSTGRES_URL,
     statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
@@ -34,7 +53,7 @@ startOrExit('policy', async (logger) => {
     service: 'policy',
     config,
     logger,
-    module: PolicyModule.register({ config, bundle, engine, signingKey, keyring, store, logger }),
+    module: PolicyModule.register({ config, bundle, engine, shadow, signingKey, keyring, store, logger }),
     consumer: GatePipeline,
   });
 });

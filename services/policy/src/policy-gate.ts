@@ -10,12 +10,30 @@ import {
 import { signAttestation, type SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
-import { recordCall, type PolicyEngine, type PolicyVerdict } from '@airlock/policy-engine';
+import { recordCall, type PolicyEngine, type PolicyVerdict, type RunHistory } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
 import { RunHistoryStore } from './run-history.store';
 
 export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
 export const POLICY_SIGNING_KEY = Symbol('POLICY_SIGNING_KEY');
+export const POLICY_SHADOW = Symbol('POLICY_SHADOW');
+
+/** The candidate bundle of shadow mode: decides every proposal beside the active one, acts on none. */
+export interface ShadowBundle {
+  hash: string;
+  agents: ReadonlyMap<string, AgentRecord>;
+  engine: PolicyEngine;
+}
+
+/** The active verdict, and the candidate's where shadow mode judged the proposal too. */
+interface Judged {
+  verdict: PolicyVerdict;
+  candidate?: PolicyVerdict;
+}
+
+const sameVerdict = (a: PolicyVerdict, b: PolicyVerdict) =>
+  a.decision === b.decision &&
+  [...a.policy_ids].sort().join('\u0000') === [...b.policy_ids].sort().join('\u0000');
 
 const unknownAgentVerdict = (agentId: string): PolicyVerdict => ({
   decision: 'deny',
@@ -31,6 +49,7 @@ export class PolicyGate implements GateRoutes {
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(POLICY_ENGINE) private readonly engine: PolicyEngine,
     @Inject(POLICY_SIGNING_KEY) private readonly signingKey: SigningKey,
+    @Inject(POLICY_SHADOW) private readonly shadow: ShadowBundle | null,
     @Inject(RunHistoryStore) private readonly history: RunHistoryStore,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
@@ -42,29 +61,68 @@ export class PolicyGate implements GateRoutes {
   }
 
   /**
-   * Against the run's history when a policy reads it: the call is recorded in it when let through
-   * (allowed or sent to a human), under the run's lock. Otherwise the decision needs no state.
+   * Against the run's history when a policy (active or candidate) reads it: the call is recorded in
+   * it when the active bundle lets it through (allowed or sent to a human), under the run's lock.
+   * Otherwise the decision needs no state. A candidate in shadow mode judges the same proposal
+   * against the same history; a redelivered proposal gets its stored verdict and no second shadow.
    */
-  private judge(
-    proposal: Proposal,
-    agent: AgentRecord,
-    run: RunFacts | undefined,
-  ): Promise<PolicyVerdict> | PolicyVerdict {
-    if (!this.engine.readsHistory) return this.engine.decide(proposal, agent, run);
+  private async judge(proposal: Proposal, agent: AgentRecord, run: RunFacts | undefined): Promise<Judged> {
+    const candidateOf = (history?: RunHistory) =>
+      this.shadow?.engine.decide(proposal, this.shadow.agents.get(agent.id) ?? agent, run, history);
+    if (!this.engine.readsHistory && !this.shadow?.engine.readsHistory) {
+      return { verdict: this.engine.decide(proposal, agent, run), candidate: candidateOf() };
+    }
     const tool = this.bundle.tools.get(proposal.tool);
-    return this.history.judge(proposal.proposal_id, proposal.run_id, (history) => {
-      const verdict = this.engine.decide(proposal, agent, run, history);
-      const letThrough = verdict.decision !== 'deny' && tool !== undefined;
-      return { verdict, ...(letThrough ? { next: recordCall(history, proposal, tool) } : {}) };
+    let candidate: PolicyVerdict | undefined;
+    const verdict = await this.history.judge(proposal.proposal_id, proposal.run_id, (history) => {
+      const judged = this.engine.decide(proposal, agent, run, history);
+      candidate = candidateOf(history);
+      const letThrough = judged.decision !== 'deny' && tool !== undefined;
+      return { verdict: judged, ...(letThrough ? { next: recordCall(history, proposal, tool) } : {}) };
     });
+    return { verdict, candidate };
+  }
+
+  /** A candidate's disagreement, for the audit and the view shadow_disagreements; nothing acts on it. */
+  private disagreement(proposal: Proposal, verdict: PolicyVerdict, candidate: PolicyVerdict): Emission {
+    return emission(
+      'policyShadow',
+      buildEnvelope(
+        'policyShadow',
+        'airlock/policy',
+        {
+          runId: proposal.run_id,
+          proposalId: proposal.proposal_id,
+          agentId: proposal.agent_id,
+          dedupKey: proposal.proposal_id,
+        },
+        {
+          proposal_id: proposal.proposal_id,
+          run_id: proposal.run_id,
+          agent_id: proposal.agent_id,
+          tool: proposal.tool,
+          active_decision: verdict.decision,
+          active_policy_ids: verdict.policy_ids,
+          candidate_decision: candidate.decision,
+          candidate_policy_ids: candidate.policy_ids,
+          candidate_reasons: candidate.reasons,
+          bundle_hash: this.bundle.hash,
+          candidate_bundle_hash: this.shadow?.hash ?? '',
+        },
+      ),
+    );
   }
 
   async decide(envelope: Envelope<'accepted'>): Promise<Emission[]> {
     const { proposal, proposal_hash } = envelope.data;
     const agent = this.bundle.agents.get(proposal.agent_id);
-    const verdict = agent
+    const { verdict, candidate } = agent
       ? await this.judge(proposal, agent, envelope.data.run)
-      : unknownAgentVerdict(proposal.agent_id);
+      : { verdict: unknownAgentVerdict(proposal.agent_id), candidate: undefined };
+    const shadowed =
+      candidate === undefined || sameVerdict(verdict, candidate)
+        ? []
+        : [this.disagreement(proposal, verdict, candidate)];
     const attestations = [...envelope.data.attestations];
     if (verdict.decision !== 'deny') {
       attestations.push(
@@ -102,7 +160,7 @@ export class PolicyGate implements GateRoutes {
       tool: proposal.tool,
       policy_ids: verdict.policy_ids,
     });
-    if (verdict.decision !== 'deny') return [decided];
+    if (verdict.decision !== 'deny') return [decided, ...shadowed];
     const denied = proposalOutcomeEnvelope(proposal, {
       outcome: 'denied',
       reason_code: verdict.reason_code ?? 'policy_denied',
@@ -111,6 +169,6 @@ export class PolicyGate implements GateRoutes {
       policy_ids: verdict.policy_ids,
       bundle_hash: this.bundle.hash,
     });
-    return [decided, emission('outcomes', denied)];
+    return [decided, emission('outcomes', denied), ...shadowed];
   }
 }

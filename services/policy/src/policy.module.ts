@@ -6,13 +6,20 @@ import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import type { PolicyEngine } from '@airlock/policy-engine';
 import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import type { PolicyConfig } from './policy.config';
-import { POLICY_ENGINE, POLICY_SIGNING_KEY, PolicyGate } from './policy-gate';
+import {
+  POLICY_ENGINE,
+  POLICY_SHADOW,
+  POLICY_SIGNING_KEY,
+  PolicyGate,
+  type ShadowBundle,
+} from './policy-gate';
 import { RunHistoryStore } from './run-history.store';
 
 export interface PolicyDependencies {
   config: PolicyConfig;
   bundle: Bundle;
   engine: PolicyEngine;
+  shadow: ShadowBundle | null;
   signingKey: SigningKey;
   keyring: ServiceKeyring;
   store: Pool;
@@ -35,6 +42,7 @@ export class PolicyModule {
       providers: [
         { provide: Bundle, useValue: deps.bundle },
         { provide: POLICY_ENGINE, useValue: deps.engine },
+        { provide: POLICY_SHADOW, useValue: deps.shadow },
         { provide: POLICY_SIGNING_KEY, useValue: deps.signingKey },
         { provide: JsonLogger, useValue: deps.logger },
         { provide: RunHistoryStore, useValue: new RunHistoryStore(deps.store) },

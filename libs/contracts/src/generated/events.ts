@@ -68,6 +68,7 @@ export interface AirlockEvents {
   'events/airlock.control'?: ControlChange;
   'events/airlock.dlq'?: DeadLetter;
   'events/airlock.policy.decisions'?: PolicyDecision;
+  'events/airlock.policy.shadow'?: ShadowDisagreement;
   'events/airlock.proposals.accepted'?: ProposalAccepted;
   'events/airlock.proposals.outcomes'?: ProposalOutcome;
   'events/airlock.runs'?: RunClosing;
@@ -293,6 +294,34 @@ export interface PolicyDecision {
    * via the `definition` "Sha256Hex".
    */
   bundle_hash: string;
+}
+/**
+ * Topic airlock.policy.shadow, type airlock.policy.shadow_disagreed: a candidate bundle, evaluated beside the active one on live traffic (AIRLOCK_SHADOW_BUNDLE_DIR), decided a proposal differently. Nothing acts on it; audit stores it and the view shadow_disagreements counts it.
+ */
+export interface ShadowDisagreement {
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  proposal_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  run_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  agent_id: string;
+  tool: string;
+  active_decision: 'allow' | 'deny' | 'approval_required';
+  active_policy_ids: string[];
+  candidate_decision: 'allow' | 'deny' | 'approval_required';
+  candidate_policy_ids: string[];
+  candidate_reasons?: string[];
+  bundle_hash: string;
+  candidate_bundle_hash: string;
 }
 /**
  * Topic airlock.proposals.accepted, type airlock.proposal.accepted: intake verified the agent's signature, the run ticket, the schema, the size and that the proposal id is new.
