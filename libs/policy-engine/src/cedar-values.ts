@@ -17,9 +17,9 @@ type JsonSchema = Record<string, unknown>;
  * that no well-formed argument makes evaluation fail (docs/policies.md):
  *
  * - `null` is absent: a record member is left out and an array item dropped; `has` tells.
- * - A number the schema types `"number"` is always a `decimal`, integral or not, so a policy
- *   compares one type whatever the agent sent; one typed `"integer"` is a `Long`. Untyped, an
- *   integer is a `Long` and a fraction a `decimal`.
+ * - A number the schema types `"number"` (alone or with null, also through anyOf/oneOf) is always
+ *   a `decimal`, integral or not, so a policy compares one type whatever the agent sent; one typed
+ *   `"integer"` is a `Long`. Untyped, an integer is a `Long` and a fraction a `decimal`.
  * - A decimal needs at most four places and fits Cedar's range; a number that does not (or an
  *   integer beyond what JSON carries exactly) is refused here, by name, rather than rounded into a
  *   value a policy would judge wrongly.
@@ -74,8 +74,7 @@ function convertNumber(
   path: string,
   problems: string[],
 ): CedarValueJson | undefined {
-  const declared = schema?.['type'];
-  const alwaysDecimal = declared === 'number';
+  const alwaysDecimal = typedAsNumber(schema);
   if (Number.isInteger(value) && !alwaysDecimal) {
     if (Number.isSafeInteger(value)) return value;
     problems.push(`${path} is an integer beyond ±2^53, which JSON does not carry exactly`);
@@ -89,6 +88,25 @@ function convertNumber(
     return undefined;
   }
   return { __extn: { fn: 'decimal', arg: text } };
+}
+
+/**
+ * Whether the schema types the value as a non-integer number: `"number"`, or a union of it with
+ * other types but not `"integer"` (`["number", "null"]`, or `anyOf` / `oneOf` branches), so that an
+ * optional amount is a decimal whether the agent sent 1200 or 12.5.
+ */
+function typedAsNumber(schema: JsonSchema | undefined): boolean {
+  const types = new Set<unknown>();
+  const collect = (node: JsonSchema | undefined) => {
+    const type = node?.['type'];
+    for (const each of Array.isArray(type) ? type : [type]) types.add(each);
+    for (const union of ['anyOf', 'oneOf'] as const) {
+      const branches = node?.[union];
+      if (Array.isArray(branches)) for (const branch of branches) collect(asSchema(branch));
+    }
+  };
+  collect(schema);
+  return types.has('number') && !types.has('integer');
 }
 
 /** The number as Cedar decimal text ("12.5", "3.0"), or undefined when Cedar's decimal cannot hold it. */

@@ -333,7 +333,12 @@ describe('argument values and run facts as policies see them', () => {
     idempotent: true,
     arguments_schema: {
       type: 'object',
-      properties: { amount: { type: 'number' }, note: { type: ['string', 'null'] } },
+      properties: {
+        amount: { type: 'number' },
+        note: { type: ['string', 'null'] },
+        tip: { type: ['number', 'null'] },
+        fee: { anyOf: [{ type: 'number' }, { type: 'null' }] },
+      },
       required: ['amount'],
     },
     cost: { per_call_usd: 0 },
@@ -379,6 +384,35 @@ describe('argument values and run facts as policies see them', () => {
     expect(engine.decide(issue({ amount: 100.01 }), loneAgent, run).policy_ids).toEqual([
       'refunds-up-to-100',
     ]);
+  });
+
+  it('compares an optional number (with null, or through anyOf) as a decimal too', () => {
+    const decimals = createPolicyEngine({
+      tools,
+      policies: {
+        'tips.cedar': `@id("small-tips") permit (principal, action == Action::"refunds.issue", resource)
+          when { context.arguments has tip && context.arguments.tip.lessThan(decimal("10.0"))
+              && context.arguments has fee && context.arguments.fee.lessThan(decimal("10.0")) };`,
+      },
+    });
+    expect(decimals.decide(issue({ amount: 1, tip: 5, fee: 2 }), loneAgent).decision).toBe('allow');
+    expect(decimals.decide(issue({ amount: 1, tip: 5.5, fee: 12 }), loneAgent).reason_code).toBe(
+      'no_policy_permits',
+    );
+  });
+
+  it('names the tool in context.tool, so one rule can compare it with the tools the task may use', () => {
+    const scoped = createPolicyEngine({
+      tools,
+      policies: {
+        's.cedar': `@id("all") permit (principal, action, resource);
+          @id("task-tools-only") forbid (principal, action, resource)
+          when { context.run has tools && !context.run.tools.contains(context.tool) };`,
+      },
+    });
+    const task = { ...run, tools: ['refunds.issue'] };
+    expect(scoped.decide(issue({ amount: 1 }), loneAgent, task).decision).toBe('allow');
+    expect(scoped.decide(proposal('anything', {}), loneAgent, task).policy_ids).toEqual(['task-tools-only']);
   });
 
   it('reads null as absent', () => {

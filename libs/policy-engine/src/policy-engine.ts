@@ -245,6 +245,7 @@ function decide(
     return deny('invalid_arguments', args.problems);
   }
   const context: Context = {
+    tool: proposal.tool,
     arguments: args.value,
     run: runContext(run),
     ...entityReferences(run),

@@ -1,7 +1,16 @@
 import type { ToolDefinition } from '@airlock/contracts';
 
 /** What a policy may name: the context Airlock builds (docs/policies.md) and the bundle's tools. */
-const contextAttributes = new Set(['arguments', 'run', 'history', 'derived', 'workflow', 'user', 'team']);
+const contextAttributes = new Set([
+  'tool',
+  'arguments',
+  'run',
+  'history',
+  'derived',
+  'workflow',
+  'user',
+  'team',
+]);
 const runFacts = new Set(['opened_by', 'launcher_id', 'user_id', 'team', 'labels', 'named', 'tools']);
 const historyAttributes = new Set(['calls', 'meters', 'recipients', 'tainted', 'last_tools', 'last_tool']);
 
