@@ -10,6 +10,15 @@
  */
 export type Attestations = string[];
 /**
+ * The tools this task may use; absent: whatever the policies allow.
+ *
+ * @maxItems 100
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "TaskTools".
+ */
+export type TaskTools = string[];
+/**
  * This interface was referenced by `BudgetLimits`'s JSON-Schema
  * via the `definition` "Limit".
  */
@@ -367,23 +376,22 @@ export interface RunFacts {
    * @maxItems 16
    */
   labels?: string[];
-  /**
-   * Identifiers the user named for this task, by kind (payees, recipients, files, ...): what policies may treat as the user's intent.
-   */
-  named?: {
-    /**
-     * @maxItems 100
-     */
-    [k: string]: string[];
-  };
-  /**
-   * The tools this task may use; absent: whatever the policies allow.
-   *
-   * @maxItems 100
-   */
-  tools?: string[];
+  named?: NamedIdentifiers;
+  tools?: TaskTools;
   expires_at?: string;
   limits?: RunLimits;
+}
+/**
+ * Identifiers the user named for this task, by kind (payees, recipients, files, ...): what policies may treat as the user's intent.
+ *
+ * This interface was referenced by `Definitions`'s JSON-Schema
+ * via the `definition` "NamedIdentifiers".
+ */
+export interface NamedIdentifiers {
+  /**
+   * @maxItems 100
+   */
+  [k: string]: string[];
 }
 /**
  * Caps a launcher sets for one run. Each must be within the bundle's per_run cap of the same name (intake refuses a ticket that asks for more); an absent cap is the bundle's.
@@ -548,21 +556,8 @@ export interface RunTicket {
    * @maxItems 16
    */
   labels?: string[];
-  /**
-   * Identifiers the user named for this task, by kind (payees, recipients, files, ...): what policies may treat as the user's intent.
-   */
-  named?: {
-    /**
-     * @maxItems 100
-     */
-    [k: string]: string[];
-  };
-  /**
-   * The tools this task may use; absent: whatever the policies allow.
-   *
-   * @maxItems 100
-   */
-  tools?: string[];
+  named?: NamedIdentifiers;
+  tools?: TaskTools;
   issued_at: string;
   /**
    * No proposal of the run is accepted after this: the run's maximum duration.
@@ -838,21 +833,8 @@ export interface RunFacts1 {
    * @maxItems 16
    */
   labels?: string[];
-  /**
-   * Identifiers the user named for this task, by kind (payees, recipients, files, ...): what policies may treat as the user's intent.
-   */
-  named?: {
-    /**
-     * @maxItems 100
-     */
-    [k: string]: string[];
-  };
-  /**
-   * The tools this task may use; absent: whatever the policies allow.
-   *
-   * @maxItems 100
-   */
-  tools?: string[];
+  named?: NamedIdentifiers;
+  tools?: TaskTools;
   expires_at?: string;
   limits?: RunLimits;
 }
