@@ -5,6 +5,7 @@
 //   budget <run|agent|team|global> [id]                   what is left of each budget
 //   policy test [--bundle dir]                            run the bundle's policy cases (tests/)
 //   policy whocan <tool> [--bundle dir]                   which agents may call it, on what conditions
+//   policy backtest --bundle dir [--since t] [--until t]  what a candidate bundle would have decided otherwise
 // It calls the operator API with the token of a local operator (--as <id>, default the first in
 // operator-tokens.json) or AIRLOCK_OPERATOR_TOKEN; AIRLOCK_APPROVAL_URL says where the API is.
 import 'reflect-metadata';
@@ -20,11 +21,16 @@ import {
   secretsLayout,
 } from '@airlock/bundle';
 import { checkApprovalRight } from '@airlock/approval-rules';
+import { redactedMarker } from '@airlock/audit-record';
+import { ClickHouseHttp } from '@airlock/clickhouse';
+import type { Proposal, RunFacts } from '@airlock/contracts';
 import {
+  backtest,
   createPolicyEngine,
   PolicyLoadError,
   runPolicyTests,
   type PolicyEngine,
+  type PolicyVerdict,
 } from '@airlock/policy-engine';
 import { loadConfig } from '@airlock/service-runtime';
 
@@ -47,13 +53,20 @@ class CliConfig {
   @IsOptional()
   @IsString()
   AIRLOCK_OPERATOR_TOKEN?: string;
+
+  @IsOptional()
+  @IsUrl(localUrl, {
+    message: 'AIRLOCK_CLICKHOUSE_URL must be the ClickHouse HTTP URL, e.g. http://127.0.0.1:18123',
+  })
+  AIRLOCK_CLICKHOUSE_URL: string = 'http://127.0.0.1:18123';
 }
 
 const usage = `usage: npm run airlock -- halt|resume <global|team|agent|tool|run> [id] --reason "why" [--as operator]
        npm run airlock -- halts
        npm run airlock -- budget <run|agent|team|global> [id]
        npm run airlock -- policy test [--bundle deploy/bundle]
-       npm run airlock -- policy whocan <tool> [--bundle deploy/bundle]`;
+       npm run airlock -- policy whocan <tool> [--bundle deploy/bundle]
+       npm run airlock -- policy backtest --bundle <candidate dir> [--since 2026-11-01T00:00:00Z] [--until ...] [--database airlock]`;
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 
@@ -146,14 +159,83 @@ function whoCan(bundleDir: string, toolName: string | undefined): void {
   }
 }
 
+/** `2026-11-25T10:00:00Z` as ClickHouse DateTime text, or a failure that says what to write. */
+function clickHouseTime(iso: string, option: string): string {
+  const time = new Date(iso);
+  if (Number.isNaN(time.getTime())) fail(`--${option} must be a time such as 2026-11-25T10:00:00Z`);
+  return time.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * Judges the proposals audit recorded between two times by a candidate bundle, and prints every one
+ * it would have decided otherwise than the active bundle did then. The audit keeps sensitive
+ * arguments redacted; a proposal judged on redacted values says so.
+ */
+async function backtestPolicies(
+  bundleDir: string,
+  clickhouseUrl: string,
+  options: { since?: string; until?: string; database?: string },
+): Promise<void> {
+  const { bundle, engine } = loadPolicies(bundleDir);
+  const database = options.database ?? 'airlock';
+  if (!/^[A-Za-z0-9_]+$/.test(database)) fail('--database must be a ClickHouse database name');
+  const since = clickHouseTime(options.since ?? new Date(Date.now() - 86_400_000).toISOString(), 'since');
+  const until = clickHouseTime(options.until ?? new Date().toISOString(), 'until');
+  const client = new ClickHouseHttp(clickhouseUrl);
+  const rows = await client
+    .select<{ accepted: string; decision: string; policy_ids: string[] }>(
+      `SELECT a.payload AS accepted, d.decision AS decision, d.policy_ids AS policy_ids
+       FROM (SELECT proposal_id, payload FROM ${database}.events FINAL
+             WHERE topic = 'airlock.proposals.accepted' AND attestation = 'verified'
+               AND event_time >= toDateTime('${since}', 'UTC') AND event_time < toDateTime('${until}', 'UTC')) AS a
+       ANY INNER JOIN (SELECT proposal_id, decision, policy_ids FROM ${database}.events FINAL
+             WHERE topic = 'airlock.policy.decisions' AND attestation = 'verified') AS d
+       USING proposal_id`,
+    )
+    .catch((error: unknown) =>
+      fail(`cannot read ${database} at ${clickhouseUrl} (${String(error)}); is ClickHouse running?`),
+    );
+  const records = rows.map((row) => {
+    const data = JSON.parse(row.accepted) as { proposal: Proposal; run?: RunFacts };
+    return {
+      proposal: data.proposal,
+      run: data.run,
+      decision: row.decision as PolicyVerdict['decision'],
+      policy_ids: row.policy_ids,
+      redacted: JSON.stringify(data.proposal.arguments).includes(JSON.stringify(redactedMarker)),
+    };
+  });
+  const changes = backtest(engine, bundle.agents, records);
+  say(
+    `${records.length} proposals decided from ${since} to ${until} UTC; the candidate ${bundle.hash.slice(0, 12)} decides ${changes.length} otherwise`,
+  );
+  for (const change of changes) {
+    const redacted = change.redacted ? '  (judged on redacted arguments)' : '';
+    say(
+      `  ${change.proposal_id}  ${change.agent_id} ${change.tool}: ${change.recorded.decision} [${change.recorded.policy_ids.join(', ')}] -> ${change.candidate.decision} [${change.candidate.policy_ids.join(', ')}]${redacted}`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { reason: { type: 'string' }, as: { type: 'string' }, bundle: { type: 'string' } },
+    options: {
+      reason: { type: 'string' },
+      as: { type: 'string' },
+      bundle: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      database: { type: 'string' },
+    },
   });
   const [command, kind, id] = positionals;
   if (command === 'policy' && kind === 'test') return testPolicies(resolve(values.bundle ?? 'deploy/bundle'));
   if (command === 'policy' && kind === 'whocan') return whoCan(resolve(values.bundle ?? 'deploy/bundle'), id);
+  if (command === 'policy' && kind === 'backtest') {
+    if (values.bundle === undefined) fail('name the candidate bundle with --bundle <dir>');
+    return backtestPolicies(resolve(values.bundle), loadConfig(CliConfig).AIRLOCK_CLICKHOUSE_URL, values);
+  }
   const config = loadConfig(CliConfig);
   const { AIRLOCK_APPROVAL_URL: approvalUrl, AIRLOCK_BUDGET_URL: budgetUrl } = config;
   const token = operatorToken(values.as, config.AIRLOCK_OPERATOR_TOKEN);
