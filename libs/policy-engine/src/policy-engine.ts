@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   checkParseEntities,
-  isAuthorizedPartial,
   policyToJson,
-  policyToText,
   preparsePolicySet,
   statefulIsAuthorized,
   type AuthorizationAnswer,
   type CedarValueJson,
   type Context,
   type EntityJson,
-  type PolicyJson,
   type Response,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import type {
@@ -25,6 +22,7 @@ import { compileArgumentValidators, type ArgumentValidator } from './argument-va
 import { toCedarArguments } from './cedar-values';
 import { derivedFacts } from './derived-facts';
 import { vocabularyProblems } from './policy-vocabulary';
+import { whoCan, type WhoCanAnswer } from './who-can';
 import { emptyRunHistory, historyContext, type RunHistory } from './run-history';
 import {
   describeCedarErrors,
@@ -65,18 +63,6 @@ export interface PolicyEngine {
    */
   whoCan(tool: string, agent: AgentRecord): WhoCanAnswer;
 }
-
-/** One policy's remaining condition on a call, in Cedar, reading `context.*`. */
-export interface PolicyCondition {
-  policy_id: string;
-  effect: 'permit' | 'forbid';
-  approval_required: boolean;
-  condition: string;
-}
-
-export type WhoCanAnswer =
-  | { decision: 'allow' | 'approval_required' | 'deny'; policy_ids: string[] }
-  | { decision: 'depends'; conditions: PolicyCondition[] };
 
 export interface PolicyEngineInput {
   policies: PolicySources;
@@ -133,87 +119,6 @@ function rejectUnknownNames(
       );
     }
   }
-}
-
-/** The context as unknowns, so that Cedar evaluates what does not depend on it and leaves the rest. */
-const unknownContext: Context = Object.fromEntries(
-  ['arguments', 'run', 'history', 'derived', 'workflow', 'user', 'team'].map((name) => [
-    name,
-    { __extn: { fn: 'unknown', arg: name } },
-  ]),
-);
-
-function whoCan(
-  policies: {
-    textById: Record<string, string>;
-    factsById: ReadonlyMap<string, PolicyFacts>;
-    entities: readonly EntityJson[];
-  },
-  tool: string,
-  agent: AgentRecord,
-): WhoCanAnswer {
-  const principal = { type: 'Agent', id: agent.id };
-  const parents = agent.team === undefined ? [] : [{ type: 'Team', id: agent.team }];
-  const answer = isAuthorizedPartial({
-    principal,
-    action: { type: 'Action', id: tool },
-    resource: { type: 'Tool', id: tool },
-    context: unknownContext,
-    policies: { staticPolicies: policies.textById },
-    entities: [{ uid: principal, attrs: {}, parents }, ...policies.entities],
-  });
-  if (answer.type === 'failure') {
-    throw new PolicyLoadError(
-      `Cedar could not evaluate ${tool} for ${agent.id}: ${describeCedarErrors(answer.errors)}`,
-    );
-  }
-  const { response } = answer;
-  const factsOf = (ids: readonly string[]) => ids.flatMap((id) => policies.factsById.get(id) ?? []);
-  if (response.decision !== null && response.nontrivialResiduals.length === 0) {
-    const determining = factsOf(response.mustBeDetermining);
-    const forbidden = determining.filter((facts) => facts.effect === 'forbid');
-    if (response.decision === 'deny') {
-      return { decision: 'deny', policy_ids: forbidden.map((facts) => facts.id) };
-    }
-    const approval = determining.some((facts) => facts.approvalRequired);
-    return {
-      decision: approval ? 'approval_required' : 'allow',
-      policy_ids: determining.map((facts) => facts.id),
-    };
-  }
-  const conditions = factsOf(response.nontrivialResiduals).map((facts) => ({
-    policy_id: facts.id,
-    effect: facts.effect,
-    approval_required: facts.approvalRequired,
-    condition: conditionText(response.residuals[facts.id]),
-  }));
-  return { decision: 'depends', conditions };
-}
-
-/** A residual's condition as a reader writes it: `context.arguments.x` for Cedar's unknowns. */
-function conditionText(residual: PolicyJson | undefined): string {
-  if (residual === undefined) return '';
-  const text = policyToText(residual);
-  const written = text.type === 'success' ? text.text : JSON.stringify(residual.conditions);
-  let condition = (/when \{([\s\S]*)\};?\s*$/.exec(written)?.[1] ?? written)
-    .replace(/unknown\("([a-z]+)"\)/g, 'context.$1')
-    .replace(/true && /g, '')
-    .trim();
-  // Cedar wraps what it simplified in parentheses; drop the pairs that enclose the whole.
-  while (enclosedWhole(condition)) condition = condition.slice(1, -1).trim();
-  return condition;
-}
-
-/** Whether the text is one parenthesised expression: its first `(` closes at its last character. */
-function enclosedWhole(text: string): boolean {
-  if (!text.startsWith('(') || !text.endsWith(')')) return false;
-  let depth = 0;
-  for (let index = 0; index < text.length; index += 1) {
-    if (text[index] === '(') depth += 1;
-    if (text[index] === ')') depth -= 1;
-    if (depth === 0) return index === text.length - 1;
-  }
-  return false;
 }
 
 interface EngineState {
