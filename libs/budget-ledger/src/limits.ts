@@ -5,7 +5,7 @@ import { formatUsd, usdToMicro } from './money';
 export interface ChargedCall {
   runId: string;
   agentId: string;
-  /** The agent's team in the bundle; team limits do not apply to an agent without one. */
+  /** The run's team (its ticket's, else the agent's in the bundle); team limits need one. */
   team?: string;
   tool: ToolDefinition | undefined;
   toolName: string;

@@ -13,7 +13,7 @@ export interface HaltTarget {
   runId: string;
   agentId: string;
   tool: string;
-  /** The agent's team in the bundle; an agent without one is in no team. */
+  /** The run's team (its ticket's, else the agent's in the bundle); without one, no team halt applies. */
   team?: string;
 }
 
@@ -132,7 +132,7 @@ export function describeHalt(halt: Halt): string {
   return `${what} was ${how} by ${halt.operatorId} at ${halt.changedAt}: ${halt.reason}`.slice(0, 2000);
 }
 
-/** The target of a proposal: its run, agent and tool, and the agent's team as the bundle says. */
+/** The target of a proposal: its run, agent and tool, and the run's team (see runTeamOf). */
 export function haltTargetOf(
   proposal: Pick<Proposal, 'run_id' | 'agent_id' | 'tool'>,
   team: string | undefined,
