@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,12 +36,29 @@ export type ServiceName = (typeof serviceNames)[number];
 /** The services `instances` scales; the audit stays one process (see StackOptions.instances). */
 const scalableServices: readonly ServiceName[] = ['intake', 'policy', 'approval', 'budget', 'executor'];
 
+/**
+ * Ports for the services to listen on are drawn from below the kernel's ephemeral range (32768 and
+ * up on Linux, 49152 and up elsewhere). A port the kernel hands out for port 0 is one every outgoing
+ * connection (Kafka, PostgreSQL, ClickHouse clients) may also take, so between the probe and the
+ * service's own bind a client could grab it and the service would fail with EADDRINUSE; below the
+ * range only another listener can.
+ */
+const listenerPorts = { first: 20_000, count: 12_000 };
+
 async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = listenerPorts.first + randomInt(listenerPorts.count);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('found no free port between 20000 and 32000 in 50 tries');
+}
+
+function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /**
