@@ -115,7 +115,14 @@ export class AirlockStack {
       secretsDir: join(dir, 'secrets'),
     });
     const stack = new AirlockStack(namespace, dir, paths);
-    await stack.boot(options.env ?? {}, Math.max(1, Math.floor(options.instances ?? 1)));
+    try {
+      await stack.boot(options.env ?? {}, Math.max(1, Math.floor(options.instances ?? 1)));
+    } catch (error) {
+      // A service that fails to start must not leave the others running: they would keep the test
+      // process (and CI) from exiting.
+      await stack.stop().catch(() => undefined);
+      throw error;
+    }
     return stack;
   }
 
