@@ -104,7 +104,7 @@ describe('gate defenses', () => {
     const reserved = await forge({ gate: 'budget', verdict: 'reserved', reserved_cost_usd: 0 });
     const identity = { runId: 'run-forged', proposalId: proposal.proposal_id, agentId: proposal.agent_id };
     const gated = { proposal, proposal_hash: hash };
-    const decision = { policy_ids: [], reasons: [], bundle_hash: '0'.repeat(64) };
+    const decision = { policy_ids: [], reasons: [], bundle_hash: '0'.repeat(64), entities_version: 0 };
     const forgeries = [
       buildEnvelope('accepted', 'airlock/intake', identity, {
         ...gated,

@@ -2,6 +2,10 @@
 //   halt <global|team|agent|tool|run> [id] --reason "..."   stop what the scope covers (ADR 0009)
 //   resume <global|team|agent|tool|run> [id] --reason "..."
 //   halts                                                 what is halted now
+//   entities                                              the policy entities operators set over the bundle's
+//   entity set <Type> <id> --attrs '{...}' [--parents '[...]'] --reason "..."   set one, no restart
+//   entity remove <Type> <id> --reason "..."              remove one (the bundle's too)
+//   entity history <Type> <id>                            every change of one, newest first
 //   budget <run|agent|team|global> [id]                   what is left of each budget
 //   policy test [--bundle dir]                            run the bundle's policy cases (tests/)
 //   policy whocan <tool> [--bundle dir]                   which agents may call it, on what conditions
@@ -23,10 +27,11 @@ import {
 import { checkApprovalRight } from '@airlock/approval-rules';
 import { redactedMarker } from '@airlock/audit-record';
 import { ClickHouseHttp } from '@airlock/clickhouse';
-import type { Proposal, RunFacts } from '@airlock/contracts';
+import type { EntityChange, PolicyEntity, Proposal, RunFacts } from '@airlock/contracts';
 import {
   backtest,
   createPolicyEngine,
+  entityKeyOf,
   PolicyLoadError,
   runPolicyTests,
   type PolicyEngine,
@@ -63,6 +68,10 @@ class CliConfig {
 
 const usage = `usage: npm run airlock -- halt|resume <global|team|agent|tool|run> [id] --reason "why" [--as operator]
        npm run airlock -- halts
+       npm run airlock -- entities
+       npm run airlock -- entity set <Type> <id> --attrs '{"payees": ["..."]}' [--parents '[{"type": "Team", "id": "..."}]'] --reason "why"
+       npm run airlock -- entity remove <Type> <id> --reason "why"
+       npm run airlock -- entity history <Type> <id>
        npm run airlock -- budget <run|agent|team|global> [id]
        npm run airlock -- policy test [--bundle deploy/bundle]
        npm run airlock -- policy whocan <tool> [--bundle deploy/bundle]
@@ -227,6 +236,8 @@ async function main(): Promise<void> {
       since: { type: 'string' },
       until: { type: 'string' },
       database: { type: 'string' },
+      attrs: { type: 'string' },
+      parents: { type: 'string' },
     },
   });
   const [command, kind, id] = positionals;
@@ -239,9 +250,9 @@ async function main(): Promise<void> {
   const config = loadConfig(CliConfig);
   const { AIRLOCK_APPROVAL_URL: approvalUrl, AIRLOCK_BUDGET_URL: budgetUrl } = config;
   const token = operatorToken(values.as, config.AIRLOCK_OPERATOR_TOKEN);
-  const call = async (path: string, body?: unknown, baseUrl = approvalUrl) => {
+  const call = async (path: string, body?: unknown, baseUrl = approvalUrl, method = 'POST') => {
     const response = await fetch(`${baseUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
+      method: body === undefined ? 'GET' : method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     }).catch((error: unknown) =>
@@ -268,6 +279,52 @@ async function main(): Promise<void> {
         `${halt.scope.kind} ${halt.scope.id ?? ''}  ${halt.reason_code}  by ${halt.operator_id} at ${halt.changed_at}: ${halt.reason}`,
       );
     }
+    return;
+  }
+  if (command === 'entities') {
+    const { version, entities } = (await call('/operator/entities')) as {
+      version: number;
+      entities: { entity: PolicyEntity; version: number; operator_id: string; reason: string }[];
+    };
+    say(`version ${version}: ${entities.length} entities set over the bundle's`);
+    for (const { entity, version: set, operator_id: by, reason } of entities) {
+      say(`  ${entityKeyOf(entity.uid)}  v${set} by ${by}: ${reason}`);
+      say(`    attrs ${JSON.stringify(entity.attrs ?? {})}  parents ${JSON.stringify(entity.parents ?? [])}`);
+    }
+    return;
+  }
+  if (command === 'entity' && id !== undefined && positionals[3] !== undefined) {
+    const path = `/operator/entities/${encodeURIComponent(id)}/${encodeURIComponent(positionals[3])}`;
+    if (kind === 'history') {
+      const { changes } = (await call(path)) as { changes: EntityChange[] };
+      if (changes.length === 0) say('no operator ever changed it');
+      for (const change of changes) {
+        const entity = change.entity === undefined ? '' : ` ${JSON.stringify(change.entity.attrs ?? {})}`;
+        say(
+          `v${change.version} ${change.changed_at} ${change.state} by ${change.operator_id}: ${change.reason}${entity}`,
+        );
+      }
+      return;
+    }
+    if (kind !== 'set' && kind !== 'remove') fail(usage);
+    if (values.reason === undefined) fail(`say why with --reason "..."\n${usage}`);
+    const parsed = (flag: 'attrs' | 'parents'): unknown => {
+      const text = values[flag];
+      if (text === undefined) return undefined;
+      try {
+        return JSON.parse(text);
+      } catch {
+        return fail(`--${flag} must be JSON, e.g. --attrs '{"payees": ["GB29NWBK60161331926819"]}'`);
+      }
+    };
+    const body =
+      kind === 'set'
+        ? { attrs: parsed('attrs'), parents: parsed('parents'), reason: values.reason }
+        : { reason: values.reason };
+    const change = (await call(path, body, approvalUrl, kind === 'set' ? 'PUT' : 'DELETE')) as EntityChange;
+    say(
+      `${change.state} ${entityKeyOf(change.uid)} as version ${change.version} (by ${change.operator_id}); the policy gate uses it as soon as it reads airlock.entities`,
+    );
     return;
   }
   if (command === 'budget' && kind !== undefined) {

@@ -43,6 +43,7 @@ describe('toAuditRow', () => {
       policy_ids: ['no-big-refunds'],
       reasons: ['amount over limit'],
       bundle_hash: bundle,
+      entities_version: 0,
     };
     const envelope = buildEnvelope('policyDecisions', 'policy', identity, data, at);
     expect(rowOf(topics.policyDecisions.name, envelope)).toMatchObject({
@@ -247,6 +248,7 @@ describe('toAuditRow on events that cannot be stored faithfully', () => {
     policy_ids: [],
     reasons: [],
     bundle_hash: bundle,
+    entities_version: 0,
   };
   const policyEvent = (overrides: Partial<AuditableEnvelope>): AuditableEnvelope => ({
     ...buildEnvelope('policyDecisions', 'policy', identity, decision, at),

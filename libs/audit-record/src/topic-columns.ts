@@ -52,8 +52,10 @@ export function columnsOfTopic(topic: string, data: EventData): DecisionColumns 
       };
     case topics.usageAccounted.name:
       return { ...common, decision: 'accounted', cost_usd: numberField(data, 'cost_usd') };
-    case topics.control.name: {
-      // Who halted or resumed, and why, stay in the payload; the state and the reason read as columns.
+    case topics.control.name:
+    case topics.entities.name: {
+      // Who changed what (the scope or the entity, its version) stays in the payload; the state
+      // (halted, resumed, closed; set, removed) and the reason read as columns.
       const reason = stringField(data, 'reason');
       return { ...common, decision: stringField(data, 'state'), reasons: reason === '' ? [] : [reason] };
     }

@@ -15,6 +15,8 @@ import usageSchema from '../../../schemas/events/agent.usage.schema.json';
 import usageAccountedSchema from '../../../schemas/events/airlock.usage.accounted.schema.json';
 import runsSchema from '../../../schemas/events/airlock.runs.schema.json';
 import shadowSchema from '../../../schemas/events/airlock.policy.shadow.schema.json';
+import entitiesSchema from '../../../schemas/events/airlock.entities.schema.json';
+import bundleEntitiesSchema from '../../../schemas/bundle/entities.schema.json';
 import type { CloudEventEnvelope, Proposal, RunClose, RunTicket, UsageReport } from './generated/events';
 import type { TopicKey, TopicPayloads } from './topics';
 
@@ -23,6 +25,8 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
 ajv.addSchema(definitionsSchema);
+// An entity change carries an entity exactly as the bundle's entities/ files hold one.
+ajv.addSchema(bundleEntitiesSchema);
 
 const payloadValidators: Record<TopicKey, ValidateFunction> = {
   proposals: ajv.compile(proposalsSchema),
@@ -38,6 +42,7 @@ const payloadValidators: Record<TopicKey, ValidateFunction> = {
   usageAccounted: ajv.compile(usageAccountedSchema),
   runs: ajv.compile(runsSchema),
   control: ajv.compile(controlSchema),
+  entities: ajv.compile(entitiesSchema),
 };
 const envelopeValidator = ajv.compile(envelopeSchema);
 const proposalValidator = ajv.compile({ $ref: `${definitionsSchema.$id}#/definitions/Proposal` });

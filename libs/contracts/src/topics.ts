@@ -4,6 +4,7 @@ import type {
   BudgetReservation,
   ControlChange,
   DeadLetter,
+  EntityChange,
   PolicyDecision,
   ProposalAccepted,
   ProposalOutcome,
@@ -114,9 +115,28 @@ export const topics = {
     attestedBy: ['approval', 'budget'],
     compacted: true,
   },
+  /**
+   * Policy entities operators set or remove over the bundle's, keyed by uid and compacted like
+   * airlock.control; one partition, so that the order of versions is the order a gate reads them.
+   */
+  entities: {
+    name: 'airlock.entities',
+    eventType: 'airlock.entities.changed',
+    schema: 'airlock.entities',
+    attestedBy: ['approval'],
+    compacted: true,
+    partitions: 1,
+  },
 } as const satisfies Record<
   string,
-  { name: string; eventType: string; schema: string; attestedBy: readonly GateName[]; compacted?: true }
+  {
+    name: string;
+    eventType: string;
+    schema: string;
+    attestedBy: readonly GateName[];
+    compacted?: true;
+    partitions?: 1;
+  }
 >;
 
 export type TopicKey = keyof typeof topics;
@@ -137,6 +157,7 @@ export interface TopicPayloads {
   usageAccounted: UsageAccounted;
   runs: RunClosing;
   control: ControlChange;
+  entities: EntityChange;
 }
 
 export const topicKeys = Object.keys(topics) as TopicKey[];

@@ -10,4 +10,5 @@ export * from './kafka-batch-consumer';
 export * from './gate-pipeline';
 export * from './messaging.module';
 export * from './topic-batch-handler';
+export * from './compacted-topic-feed';
 export * from './control-feed';

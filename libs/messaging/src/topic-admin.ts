@@ -26,7 +26,7 @@ export async function ensureTopics(connection: KafkaConnection, layout: TopicLay
         waitForLeaders: true,
         topics: missing.map((key) => ({
           topic: topicName(key, connection.namespace),
-          numPartitions: layout.partitions,
+          numPartitions: partitionsOf(key, layout),
           replicationFactor: layout.replicationFactor,
           ...(isCompacted(key) ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
         })),
@@ -38,6 +38,11 @@ export async function ensureTopics(connection: KafkaConnection, layout: TopicLay
   } finally {
     await admin.disconnect();
   }
+}
+
+function partitionsOf(key: TopicKey, layout: TopicLayout): number {
+  const spec = topics[key];
+  return 'partitions' in spec ? spec.partitions : layout.partitions;
 }
 
 function isCompacted(key: TopicKey): boolean {

@@ -10,3 +10,4 @@ export { emptyRunHistory, historyContext, recordCall, type RunHistory } from './
 export { runPolicyTests, type PolicyTestResult, type PolicyTestSuite } from './policy-tests';
 export { backtest, type BacktestChange, type RecordedDecision } from './backtest';
 export { type PolicyCondition, type WhoCanAnswer } from './who-can';
+export { EntityOverlay, entityKeyOf, entityProblem, entityTopicKeyOf } from './entity-overlay';

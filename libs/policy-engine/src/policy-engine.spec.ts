@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentRecord, Proposal, ToolDefinition } from '@airlock/contracts';
-import { createPolicyEngine, PolicyLoadError, type PolicySources } from './index';
+import { createPolicyEngine, EntityOverlay, PolicyLoadError, type PolicySources } from './index';
 
 const bundleDir = join(__dirname, '../../../deploy/bundle');
 
@@ -500,5 +500,51 @@ describe('entities policies read', () => {
     const broken = [{ uid: { type: 'User', id: 'u-1' }, attrs: { amount: 1.5 } }];
     const tools = new Map([[payTool.name, payTool]]);
     expect(() => createPolicyEngine({ policies, tools, entities: broken })).toThrow(/^entities\//);
+  });
+
+  it("decides with what operators changed over the bundle's entities, and without it when not given", () => {
+    const overlay = new EntityOverlay();
+    const change = (version: number, entity: { uid: { type: string; id: string }; attrs: object }) =>
+      overlay.apply({
+        uid: entity.uid,
+        state: 'set',
+        entity,
+        version,
+        reason: 'test',
+        operator_id: 'olga',
+        changed_at: '2026-11-26T00:00:00Z',
+      });
+    expect(change(1, { uid: { type: 'User', id: 'u-1' }, attrs: { payees: ['FR76'] } })).toBeUndefined();
+    // The operator's u-1 replaces the bundle's: FR76 is a payee now, DE89 no longer.
+    expect(engine.decide(pay('FR76'), loneAgent, run('u-1'), undefined, overlay).decision).toBe('allow');
+    expect(engine.decide(pay('DE89'), loneAgent, run('u-1'), undefined, overlay).decision).toBe('deny');
+    expect(engine.decide(pay('DE89'), loneAgent, run('u-1')).decision).toBe('allow');
+    // An operator's Org::"acme" without blocked prefixes lifts the forbid that read them.
+    overlay.apply({
+      uid: { type: 'Org', id: 'acme' },
+      state: 'set',
+      entity: { uid: { type: 'Org', id: 'acme' }, attrs: { blocked_prefixes: [] } },
+      version: 2,
+      reason: 'test',
+      operator_id: 'olga',
+      changed_at: '2026-11-26T00:00:00Z',
+    });
+    change(3, { uid: { type: 'User', id: 'u-1' }, attrs: { payees: ['XX00'] } });
+    expect(engine.decide(pay('XX00'), loneAgent, run('u-1'), undefined, overlay).decision).toBe('allow');
+    expect(engine.decide(pay('XX00'), loneAgent, run('u-1')).policy_ids).toEqual([
+      'never-to-blocked-countries',
+    ]);
+    // Removed, it is no entity at all: the forbid reading it cannot be evaluated, and that denies.
+    overlay.apply({
+      uid: { type: 'Org', id: 'acme' },
+      state: 'removed',
+      version: 4,
+      reason: 'test',
+      operator_id: 'olga',
+      changed_at: '2026-11-26T00:00:00Z',
+    });
+    expect(engine.decide(pay('XX00'), loneAgent, run('u-1'), undefined, overlay).reason_code).toBe(
+      'policy_evaluation_error',
+    );
   });
 });

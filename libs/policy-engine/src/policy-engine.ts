@@ -5,7 +5,6 @@ import {
   preparsePolicySet,
   statefulIsAuthorized,
   type AuthorizationAnswer,
-  type CedarValueJson,
   type Context,
   type EntityJson,
   type Response,
@@ -21,6 +20,7 @@ import type {
 import { compileArgumentValidators, type ArgumentValidator } from './argument-validation';
 import { toCedarArguments } from './cedar-values';
 import { derivedFacts } from './derived-facts';
+import { toEntityJson, type EntityOverlay } from './entity-overlay';
 import { vocabularyProblems } from './policy-vocabulary';
 import { whoCan, type WhoCanAnswer } from './who-can';
 import { emptyRunHistory, historyContext, type RunHistory } from './run-history';
@@ -51,9 +51,16 @@ export type PolicyVerdict =
 export interface PolicyEngine {
   /**
    * `run`: what intake verified about the proposal's run (ADR 0011), `context.run`; `history`: what
-   * the run did before, as the gate recorded it, `context.history` (empty when not given).
+   * the run did before, as the gate recorded it, `context.history` (empty when not given);
+   * `entities`: what operators changed over the bundle's entities (none when not given).
    */
-  decide(proposal: Proposal, agent: AgentRecord, run?: RunFacts, history?: RunHistory): PolicyVerdict;
+  decide(
+    proposal: Proposal,
+    agent: AgentRecord,
+    run?: RunFacts,
+    history?: RunHistory,
+    entities?: EntityOverlay,
+  ): PolicyVerdict;
   /** Whether any policy reads `context.history`: only then must the gate keep each run's history. */
   readonly readsHistory: boolean;
   /**
@@ -73,7 +80,7 @@ export interface PolicyEngineInput {
 
 /**
  * Parses the policies and compiles the tool schemas once; `decide` is then a pure function of
- * (proposal, agent, run). Throws PolicyLoadError for anything that would make decisions unreliable.
+ * (proposal, agent, run, history, entities). Throws PolicyLoadError for anything that would make decisions unreliable.
  */
 export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
   const { textById, factsById } = loadPolicySet(input.policies);
@@ -86,18 +93,15 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
   if (preparsed.type === 'failure') {
     throw new PolicyLoadError(`the policy set does not load: ${describeCedarErrors(preparsed.errors)}`);
   }
-  const entities = (input.entities ?? []).map((entity): EntityJson => ({
-    uid: entity.uid,
-    attrs: (entity.attrs ?? {}) as Record<string, CedarValueJson>,
-    parents: entity.parents ?? [],
-  }));
+  const entities = (input.entities ?? []).map(toEntityJson);
   const parsedEntities = checkParseEntities({ entities });
   if (parsedEntities.type === 'failure') {
     throw new PolicyLoadError(`entities/: ${describeCedarErrors(parsedEntities.errors)}`);
   }
   const state = { policySetId, factsById, validators, tools: input.tools, entities };
   return {
-    decide: (proposal, agent, run, history = emptyRunHistory) => decide(state, proposal, agent, run, history),
+    decide: (proposal, agent, run, history = emptyRunHistory, overlay) =>
+      decide(state, proposal, agent, run, history, overlay?.over(entities) ?? entities),
     readsHistory: Object.values(textById).some((text) => /\bcontext\s*\.\s*history\b/.test(text)),
     whoCan: (tool, agent) => whoCan({ textById, factsById, entities }, tool, agent),
   };
@@ -126,7 +130,6 @@ interface EngineState {
   factsById: ReadonlyMap<string, PolicyFacts>;
   validators: ReadonlyMap<string, ArgumentValidator>;
   tools: ReadonlyMap<string, ToolDefinition>;
-  entities: readonly EntityJson[];
 }
 
 function decide(
@@ -135,6 +138,7 @@ function decide(
   agent: AgentRecord,
   run: RunFacts | undefined,
   history: RunHistory,
+  entities: readonly EntityJson[],
 ): PolicyVerdict {
   const validateArguments = state.validators.get(proposal.tool);
   const tool = state.tools.get(proposal.tool);
@@ -160,7 +164,7 @@ function decide(
   if (proposal.workflow !== undefined) {
     context['workflow'] = proposal.workflow;
   }
-  const answer = authorize(state, proposal, agent, context);
+  const answer = authorize(state, proposal, agent, context, entities);
   if (answer.type === 'failure') {
     return deny('policy_evaluation_error', [
       `Cedar could not evaluate the request: ${describeCedarErrors(answer.errors)}`,
@@ -206,10 +210,11 @@ function authorize(
   proposal: Proposal,
   agent: AgentRecord,
   context: Context,
+  known: readonly EntityJson[],
 ): AuthorizationAnswer {
   const principal = { type: 'Agent', id: agent.id };
   const parents = agent.team === undefined ? [] : [{ type: 'Team', id: agent.team }];
-  const entities: EntityJson[] = [{ uid: principal, attrs: {}, parents }, ...state.entities];
+  const entities: EntityJson[] = [{ uid: principal, attrs: {}, parents }, ...known];
   // No Cedar schema: each tool's context has its own shape, already checked by the tool's JSON
   // Schema above. A Cedar schema would have to restate every tool's arguments a second time.
   try {

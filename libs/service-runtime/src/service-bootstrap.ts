@@ -2,7 +2,13 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ServiceKeyring } from '@airlock/attestation';
 import type { HaltBoard } from '@airlock/halts';
-import { ControlFeed, ensureTopics, KafkaBatchConsumer, type TopicBatchHandler } from '@airlock/messaging';
+import {
+  ControlFeed,
+  ensureTopics,
+  KafkaBatchConsumer,
+  type KafkaConnection,
+  type TopicBatchHandler,
+} from '@airlock/messaging';
 import { startTelemetry, stopTelemetry } from '@airlock/telemetry';
 import { serveHealth } from './health-endpoint';
 import { flushLogLines, JsonLogger } from './json-logger';
@@ -24,6 +30,16 @@ export interface ServiceDefinition {
    * and complete before the first message is consumed (ADR 0009).
    */
   halts?: { board: HaltBoard; keyring: ServiceKeyring };
+  /**
+   * Other state read from compacted topics (a CompactedTopicFeed each) before the first message,
+   * and kept current after: the policy gate's entities.
+   */
+  feeds?: (connection: KafkaConnection) => StateFeed[];
+}
+
+interface StateFeed {
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 async function createApp(definition: ServiceDefinition): Promise<INestApplicationContext> {
@@ -54,11 +70,13 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     partitions: config.AIRLOCK_TOPIC_PARTITIONS,
     replicationFactor: config.AIRLOCK_TOPIC_REPLICATION,
   });
-  const control =
-    definition.halts === undefined
-      ? undefined
-      : new ControlFeed(connection, definition.halts.board, definition.halts.keyring, definition.logger);
-  await control?.start();
+  const feeds = [
+    ...(definition.halts === undefined
+      ? []
+      : [new ControlFeed(connection, definition.halts.board, definition.halts.keyring, definition.logger)]),
+    ...(definition.feeds?.(connection) ?? []),
+  ];
+  await Promise.all(feeds.map((feed) => feed.start()));
   const app = await createApp(definition);
   const consumer = new KafkaBatchConsumer(connection, app.get(definition.consumer), definition.logger);
   await consumer.start();
@@ -68,7 +86,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     definition.logger.event('info', `stopping on ${signal}`);
     health?.close();
     await consumer.stop();
-    await control?.stop();
+    await Promise.all(feeds.map((feed) => feed.stop()));
     await app.close();
     await stopTelemetry();
     flushLogLines();

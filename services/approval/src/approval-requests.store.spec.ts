@@ -37,6 +37,7 @@ function decisionFor(proposalId: string, runId: string, agentId = 'agent-1'): Po
     policy_ids: ['refunds-need-approval'],
     reasons: [],
     bundle_hash: hash,
+    entities_version: 0,
   };
 }
 

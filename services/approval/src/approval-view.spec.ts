@@ -18,6 +18,7 @@ const decision: PolicyDecision = {
   policy_ids: ['refunds-need-approval'],
   reasons: [],
   bundle_hash: hash,
+  entities_version: 0,
 };
 
 function storedRequest(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {

@@ -13,7 +13,9 @@ import { ApprovalsController } from './approvals.controller';
 import { APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
 import { APPROVAL_KEYRING, JwksController } from './jwks.controller';
 import { KillSwitch } from './kill-switch';
+import { EntityChangesStore } from './entity-changes.store';
 import { OperatorController } from './operator.controller';
+import { PolicyEntities } from './policy-entities';
 
 export interface ApprovalDependencies {
   config: ApprovalConfig;
@@ -47,11 +49,13 @@ export class ApprovalModule {
         { provide: JsonLogger, useValue: deps.logger },
         { provide: HaltBoard, useValue: deps.halts },
         { provide: ApprovalRequestsStore, useValue: new ApprovalRequestsStore(deps.store) },
+        { provide: EntityChangesStore, useValue: new EntityChangesStore(deps.store) },
         DecisionAnnouncer,
         ApprovalDesk,
         ApproverGuard,
         OperatorGuard,
         KillSwitch,
+        PolicyEntities,
         ApprovalSweeper,
         gatePipelineProvider({
           gate: 'approval',

@@ -7,6 +7,7 @@ import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/servi
 import { ApprovalConfig } from './approval.config';
 import { ApprovalModule } from './approval.module';
 import { approvalRequestsMigrations } from './approval-requests.store';
+import { entityChangesMigrations } from './entity-changes.store';
 
 startOrExit('approval', async (logger) => {
   const config = loadConfig(ApprovalConfig);
@@ -17,7 +18,7 @@ startOrExit('approval', async (logger) => {
     statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'approval',
     namespace: namespaceOf(config),
-    migrations: approvalRequestsMigrations,
+    migrations: [...approvalRequestsMigrations, ...entityChangesMigrations],
   });
   const halts = new HaltBoard();
   return runService({

@@ -3,25 +3,35 @@ import {
   Body,
   ConflictException,
   Controller,
+  Delete,
   Get,
   HttpCode,
   Inject,
+  Param,
   Post,
+  Put,
   UseGuards,
 } from '@nestjs/common';
-import type { HaltScope } from '@airlock/contracts';
+import type { EntityChange, HaltScope, PolicyEntity } from '@airlock/contracts';
 import type { Operator } from '@airlock/approval-rules';
 import { scopeProblem } from '@airlock/halts';
 import { CurrentAccount, OperatorGuard } from '@airlock/service-runtime';
 import { strictValidation } from './approval-requests.dto';
 import { KillSwitch, type HaltView } from './kill-switch';
-import { ControlChangeBody } from './operator.dto';
+import { ControlChangeBody, EntityRemovalBody, EntitySetBody } from './operator.dto';
+import { EntityChangeRefused, PolicyEntities } from './policy-entities';
 
-/** The operators' HTTP API: halt and resume a run, an agent, a tool, a team or everything. */
+/**
+ * The operators' HTTP API: halt and resume a run, an agent, a tool, a team or everything; set and
+ * remove the policy entities policies read over the bundle's.
+ */
 @Controller('operator')
 @UseGuards(OperatorGuard)
 export class OperatorController {
-  constructor(@Inject(KillSwitch) private readonly killSwitch: KillSwitch) {}
+  constructor(
+    @Inject(KillSwitch) private readonly killSwitch: KillSwitch,
+    @Inject(PolicyEntities) private readonly entities: PolicyEntities,
+  ) {}
 
   @Get('halts')
   list(): { halts: HaltView[] } {
@@ -50,5 +60,63 @@ export class OperatorController {
       throw new ConflictException({ error: 'run_closed', message });
     }
     return this.killSwitch.change(scope, state, operator.id, body.reason);
+  }
+
+  @Get('entities')
+  listEntities() {
+    return this.entities.current();
+  }
+
+  @Get('entities/:type/:id')
+  async entityHistory(@Param('type') type: string, @Param('id') id: string) {
+    return { changes: await this.entities.history({ type, id }) };
+  }
+
+  /** 202: the change is on airlock.entities; the policy gate reads it as soon as it has it. */
+  @Put('entities/:type/:id')
+  @HttpCode(202)
+  setEntity(
+    @CurrentAccount() operator: Operator,
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Body(strictValidation) body: EntitySetBody,
+  ) {
+    const entity = {
+      uid: { type, id },
+      ...(body.attrs === undefined ? {} : { attrs: body.attrs }),
+      ...(body.parents === undefined ? {} : { parents: body.parents }),
+    } as PolicyEntity;
+    return this.changeEntity({
+      uid: { type, id },
+      state: 'set',
+      entity,
+      operator_id: operator.id,
+      reason: body.reason,
+    });
+  }
+
+  @Delete('entities/:type/:id')
+  @HttpCode(202)
+  removeEntity(
+    @CurrentAccount() operator: Operator,
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Body(strictValidation) body: EntityRemovalBody,
+  ) {
+    return this.changeEntity({
+      uid: { type, id },
+      state: 'removed',
+      operator_id: operator.id,
+      reason: body.reason,
+    });
+  }
+
+  private async changeEntity(request: Omit<EntityChange, 'version' | 'changed_at'>) {
+    try {
+      return await this.entities.change(request);
+    } catch (error) {
+      if (!(error instanceof EntityChangeRefused)) throw error;
+      throw new BadRequestException({ error: 'invalid_entity', message: error.message });
+    }
   }
 }

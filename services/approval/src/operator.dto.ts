@@ -1,4 +1,13 @@
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 import type { HaltScope } from '@airlock/contracts';
 
 const scopeKinds: readonly HaltScope['kind'][] = ['global', 'team', 'agent', 'tool', 'run'];
@@ -20,4 +29,26 @@ export class ControlChangeBody {
   @MinLength(1, { message: 'reason must say why' })
   @MaxLength(2000, { message: 'reason must be at most 2000 characters' })
   reason!: string;
+}
+
+/** Removing an operator's entity (or hiding the bundle's): why. */
+export class EntityRemovalBody {
+  @IsString({ message: 'reason must be a string' })
+  @MinLength(1, { message: 'reason must say why' })
+  @MaxLength(2000, { message: 'reason must be at most 2000 characters' })
+  reason!: string;
+}
+
+/**
+ * Setting an entity: its attributes and parents in Cedar's entity JSON, and why. Their shape is
+ * checked against the airlock.entities schema and by Cedar, as the policy gate will read them.
+ */
+export class EntitySetBody extends EntityRemovalBody {
+  @IsOptional()
+  @IsObject({ message: 'attrs must be an object of attribute values' })
+  attrs?: Record<string, unknown>;
+
+  @IsOptional()
+  @IsArray({ message: 'parents must be an array of {"type", "id"}' })
+  parents?: unknown[];
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
-import { GatePipeline } from '@airlock/messaging';
-import { createPolicyEngine } from '@airlock/policy-engine';
+import { CompactedTopicFeed, GatePipeline } from '@airlock/messaging';
+import { createPolicyEngine, EntityOverlay, entityKeyOf } from '@airlock/policy-engine';
 import { openServiceStore } from '@airlock/postgres';
 import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
 import { PolicyConfig } from './policy.config';
@@ -49,11 +49,44 @@ startOrExit('policy', async (logger) => {
     namespace: namespaceOf(config),
     migrations: runHistoryStoreMigrations,
   });
+  // What operators change over the bundle's entities, read whole before the first proposal.
+  const entities = new EntityOverlay();
   return runService({
     service: 'policy',
     config,
     logger,
-    module: PolicyModule.register({ config, bundle, engine, shadow, signingKey, keyring, store, logger }),
+    module: PolicyModule.register({
+      config,
+      bundle,
+      engine,
+      shadow,
+      entities,
+      signingKey,
+      keyring,
+      store,
+      logger,
+    }),
     consumer: GatePipeline,
+    feeds: (connection) => [
+      new CompactedTopicFeed(
+        connection,
+        {
+          topic: 'entities',
+          holds: "the operators' policy entities",
+          keyring,
+          apply: (change) => {
+            const refused = entities.apply(change);
+            if (refused === undefined) {
+              logger.event('info', `entity ${change.state}: ${entityKeyOf(change.uid)}`, {
+                version: change.version,
+                operator_id: change.operator_id,
+              });
+            }
+            return refused;
+          },
+        },
+        logger,
+      ),
+    ],
   });
 });

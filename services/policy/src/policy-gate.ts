@@ -10,13 +10,20 @@ import {
 import { signAttestation, type SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
-import { recordCall, type PolicyEngine, type PolicyVerdict, type RunHistory } from '@airlock/policy-engine';
+import {
+  recordCall,
+  type EntityOverlay,
+  type PolicyEngine,
+  type PolicyVerdict,
+  type RunHistory,
+} from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
 import { RunHistoryStore } from './run-history.store';
 
 export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
 export const POLICY_SIGNING_KEY = Symbol('POLICY_SIGNING_KEY');
 export const POLICY_SHADOW = Symbol('POLICY_SHADOW');
+export const POLICY_ENTITIES = Symbol('POLICY_ENTITIES');
 
 /** The candidate bundle of shadow mode: decides every proposal beside the active one, acts on none. */
 export interface ShadowBundle {
@@ -25,9 +32,12 @@ export interface ShadowBundle {
   engine: PolicyEngine;
 }
 
+/** A verdict with the version of the operators' entities it read (0: the bundle's alone). */
+type EntitiesVerdict = PolicyVerdict & { entities_version: number };
+
 /** The active verdict, and the candidate's where shadow mode judged the proposal too. */
 interface Judged {
-  verdict: PolicyVerdict;
+  verdict: EntitiesVerdict;
   candidate?: PolicyVerdict;
 }
 
@@ -35,11 +45,12 @@ const sameVerdict = (a: PolicyVerdict, b: PolicyVerdict) =>
   a.decision === b.decision &&
   [...a.policy_ids].sort().join('\u0000') === [...b.policy_ids].sort().join('\u0000');
 
-const unknownAgentVerdict = (agentId: string): PolicyVerdict => ({
+const unknownAgentVerdict = (agentId: string): EntitiesVerdict => ({
   decision: 'deny',
   policy_ids: [],
   reason_code: 'unknown_agent',
   reasons: [`agent ${agentId} is no longer in the bundle`],
+  entities_version: 0,
 });
 
 /** Policy's gate: the bundle's Cedar policies and tool schemas decide allow, deny or approval_required. */
@@ -51,6 +62,7 @@ export class PolicyGate implements GateRoutes {
     @Inject(POLICY_SIGNING_KEY) private readonly signingKey: SigningKey,
     @Inject(POLICY_SHADOW) private readonly shadow: ShadowBundle | null,
     @Inject(RunHistoryStore) private readonly history: RunHistoryStore,
+    @Inject(POLICY_ENTITIES) private readonly entities: EntityOverlay,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
@@ -65,17 +77,29 @@ export class PolicyGate implements GateRoutes {
    * it when the active bundle lets it through (allowed or sent to a human), under the run's lock.
    * Otherwise the decision needs no state. A candidate in shadow mode judges the same proposal
    * against the same history; a redelivered proposal gets its stored verdict and no second shadow.
+   * Both read the operators' entities as they are at that moment (decide is synchronous, so the
+   * version recorded is the one used).
    */
   private async judge(proposal: Proposal, agent: AgentRecord, run: RunFacts | undefined): Promise<Judged> {
     const candidateOf = (history?: RunHistory) =>
-      this.shadow?.engine.decide(proposal, this.shadow.agents.get(agent.id) ?? agent, run, history);
+      this.shadow?.engine.decide(
+        proposal,
+        this.shadow.agents.get(agent.id) ?? agent,
+        run,
+        history,
+        this.entities,
+      );
+    const activeOf = (history?: RunHistory): EntitiesVerdict => ({
+      ...this.engine.decide(proposal, agent, run, history, this.entities),
+      entities_version: this.entities.version,
+    });
     if (!this.engine.readsHistory && !this.shadow?.engine.readsHistory) {
-      return { verdict: this.engine.decide(proposal, agent, run), candidate: candidateOf() };
+      return { verdict: activeOf(), candidate: candidateOf() };
     }
     const tool = this.bundle.tools.get(proposal.tool);
     let candidate: PolicyVerdict | undefined;
     const verdict = await this.history.judge(proposal.proposal_id, proposal.run_id, (history) => {
-      const judged = this.engine.decide(proposal, agent, run, history);
+      const judged = activeOf(history);
       candidate = candidateOf(history);
       const letThrough = judged.decision !== 'deny' && tool !== undefined;
       return { verdict: judged, ...(letThrough ? { next: recordCall(history, proposal, tool) } : {}) };
@@ -150,6 +174,7 @@ export class PolicyGate implements GateRoutes {
           policy_ids: verdict.policy_ids,
           reasons: verdict.reasons,
           bundle_hash: this.bundle.hash,
+          entities_version: verdict.entities_version,
         },
       ),
     );
@@ -159,6 +184,7 @@ export class PolicyGate implements GateRoutes {
       agent_id: proposal.agent_id,
       tool: proposal.tool,
       policy_ids: verdict.policy_ids,
+      entities_version: verdict.entities_version,
     });
     if (verdict.decision !== 'deny') return [decided, ...shadowed];
     const denied = proposalOutcomeEnvelope(proposal, {

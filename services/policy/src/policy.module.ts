@@ -3,11 +3,12 @@ import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
 import { Bundle } from '@airlock/bundle';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
-import type { PolicyEngine } from '@airlock/policy-engine';
+import type { EntityOverlay, PolicyEngine } from '@airlock/policy-engine';
 import { brokersOf, JsonLogger, namespaceOf } from '@airlock/service-runtime';
 import type { PolicyConfig } from './policy.config';
 import {
   POLICY_ENGINE,
+  POLICY_ENTITIES,
   POLICY_SHADOW,
   POLICY_SIGNING_KEY,
   PolicyGate,
@@ -20,6 +21,7 @@ export interface PolicyDependencies {
   bundle: Bundle;
   engine: PolicyEngine;
   shadow: ShadowBundle | null;
+  entities: EntityOverlay;
   signingKey: SigningKey;
   keyring: ServiceKeyring;
   store: Pool;
@@ -43,6 +45,7 @@ export class PolicyModule {
         { provide: Bundle, useValue: deps.bundle },
         { provide: POLICY_ENGINE, useValue: deps.engine },
         { provide: POLICY_SHADOW, useValue: deps.shadow },
+        { provide: POLICY_ENTITIES, useValue: deps.entities },
         { provide: POLICY_SIGNING_KEY, useValue: deps.signingKey },
         { provide: JsonLogger, useValue: deps.logger },
         { provide: RunHistoryStore, useValue: new RunHistoryStore(deps.store) },

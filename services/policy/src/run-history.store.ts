@@ -20,7 +20,10 @@ export const runHistoryStoreMigrations = [
 ];
 
 /** A verdict given the history so far, and the history after it when the call was let through. */
-export type HistoryJudge = (history: RunHistory) => { verdict: PolicyVerdict; next?: RunHistory };
+export type HistoryJudge<V extends PolicyVerdict> = (history: RunHistory) => {
+  verdict: V;
+  next?: RunHistory;
+};
 
 /**
  * Run histories in PostgreSQL. The run's row is locked while a proposal is judged, so two policy
@@ -30,7 +33,11 @@ export type HistoryJudge = (history: RunHistory) => { verdict: PolicyVerdict; ne
 export class RunHistoryStore {
   constructor(private readonly pool: Pool) {}
 
-  async judge(proposalId: string, runId: string, judge: HistoryJudge): Promise<PolicyVerdict> {
+  async judge<V extends PolicyVerdict>(
+    proposalId: string,
+    runId: string,
+    judge: HistoryJudge<V>,
+  ): Promise<V> {
     return inTransaction(this.pool, async (client) => {
       const locked = await client.query<{ history: RunHistory }>(
         `INSERT INTO run_history (run_id, history) VALUES ($1, $2)
@@ -38,7 +45,7 @@ export class RunHistoryStore {
          RETURNING history`,
         [runId, JSON.stringify(emptyRunHistory)],
       );
-      const earlier = await client.query<{ verdict: PolicyVerdict }>(
+      const earlier = await client.query<{ verdict: V }>(
         'SELECT verdict FROM history_verdicts WHERE proposal_id = $1',
         [proposalId],
       );

@@ -76,6 +76,7 @@ export interface AirlockEvents {
   'events/airlock.budget.reservations'?: BudgetReservation;
   'events/airlock.control'?: ControlChange;
   'events/airlock.dlq'?: DeadLetter;
+  'events/airlock.entities'?: EntityChange;
   'events/airlock.policy.decisions'?: PolicyDecision;
   'events/airlock.policy.shadow'?: ShadowDisagreement;
   'events/airlock.proposals.accepted'?: ProposalAccepted;
@@ -285,6 +286,54 @@ export interface DeadLetter {
   raw_truncated?: boolean;
 }
 /**
+ * Topic airlock.entities (compacted, one partition), type airlock.entities.changed: an operator set or removed a policy entity over the bundle's (docs/policies.md). The Kafka key is the entity's uid, so the last change per entity is its state; the policy gate reads the whole topic at start-up and every change after, without a restart. `entity` is present exactly when state is set, with the change's uid. Versions come from the operator API's PostgreSQL table, in the order the changes were published.
+ */
+export interface EntityChange {
+  uid: EntityUid;
+  /**
+   * set: the entity is `entity` from now on, replacing the bundle's entity with its uid; removed: there is no such entity, even where the bundle has one.
+   */
+  state: 'set' | 'removed';
+  entity?: PolicyEntity;
+  /**
+   * The change's place in the order of every entity change: a decision that used version N saw every change up to N.
+   */
+  version: number;
+  /**
+   * Why, in the operator's words.
+   */
+  reason: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  operator_id: string;
+  changed_at: string;
+}
+/**
+ * This interface was referenced by `PolicyEntities`'s JSON-Schema
+ * via the `definition` "EntityUid".
+ */
+export interface EntityUid {
+  /**
+   * A Cedar entity type such as User, Team or Org. Agents come from agents/, not from here.
+   */
+  type: string;
+  id: string;
+}
+/**
+ * This interface was referenced by `PolicyEntities`'s JSON-Schema
+ * via the `definition` "PolicyEntity".
+ */
+export interface PolicyEntity {
+  uid: EntityUid;
+  /**
+   * Attribute values in Cedar's JSON: strings, integers, booleans, arrays (sets), objects (records), {"__entity": {...}} references.
+   */
+  attrs?: {};
+  parents?: EntityUid[];
+}
+/**
  * Topic airlock.policy.decisions, type airlock.policy.decided: what the bundle's policies say about an accepted proposal.
  */
 export interface PolicyDecision {
@@ -303,6 +352,10 @@ export interface PolicyDecision {
    * via the `definition` "Sha256Hex".
    */
   bundle_hash: string;
+  /**
+   * The entities the policies read: the bundle's (named by bundle_hash) with every operator change up to this version over them (topic airlock.entities); 0 when there was none.
+   */
+  entities_version: number;
 }
 /**
  * Topic airlock.policy.shadow, type airlock.policy.shadow_disagreed: a candidate bundle, evaluated beside the active one on live traffic (AIRLOCK_SHADOW_BUNDLE_DIR), decided a proposal differently. Nothing acts on it; audit stores it and the view shadow_disagreements counts it.
@@ -720,29 +773,6 @@ export interface BudgetLimits {
  */
 export interface PolicyEntities {
   entities: PolicyEntity[];
-}
-/**
- * This interface was referenced by `PolicyEntities`'s JSON-Schema
- * via the `definition` "PolicyEntity".
- */
-export interface PolicyEntity {
-  uid: EntityUid;
-  /**
-   * Attribute values in Cedar's JSON: strings, integers, booleans, arrays (sets), objects (records), {"__entity": {...}} references.
-   */
-  attrs?: {};
-  parents?: EntityUid[];
-}
-/**
- * This interface was referenced by `PolicyEntities`'s JSON-Schema
- * via the `definition` "EntityUid".
- */
-export interface EntityUid {
-  /**
-   * A Cedar entity type such as User, Team or Org. Agents come from agents/, not from here.
-   */
-  type: string;
-  id: string;
 }
 /**
  * bundle/launchers/<id>.json: an application that starts agents on users' behalf and opens their runs by signing run tickets with its own key (ADR 0011).
