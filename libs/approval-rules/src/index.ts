@@ -14,3 +14,4 @@ export {
   type PendingCapacity,
   type PendingCounts,
 } from './pending-capacity';
+export { runApprovalKey } from './run-approval';

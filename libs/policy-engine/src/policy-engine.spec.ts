@@ -269,6 +269,26 @@ describe('policy loading', () => {
 
   it.each([
     [
+      'on a plain permit',
+      '@id("x") @approval_for_run("$.to") permit (principal, action, resource);',
+      /policy "x" has @approval_for_run but is not a permit with @approval\("required"\)/,
+    ],
+    [
+      'on a forbid',
+      '@id("x") @approval("required") @approval_for_run("$.to") forbid (principal, action, resource);',
+      /only an approval can cover the rest of a run/,
+    ],
+    [
+      'naming no argument path',
+      '@id("x") @approval("required") @approval_for_run("$.to, recipient") permit (principal, action, resource);',
+      /"recipient" is not an argument path such as \$\.recipient/,
+    ],
+  ])('rejects @approval_for_run %s', (_where, text, message) => {
+    expect(load({ 'r.cedar': text })).toThrow(message);
+  });
+
+  it.each([
+    [
       'an action that is no tool',
       'permit (principal, action == Action::"payments.refnud", resource);',
       'Action::"payments.refnud" is not a tool of the bundle',
@@ -450,6 +470,35 @@ describe('argument values and run facts as policies see them', () => {
     const { team: _none, ...teamless } = run;
     expect(engine.decide(issue({ amount: 5 }), loneAgent, teamless).reason_code).toBe('no_policy_permits');
     expect(engine.decide(issue({ amount: 5 }), loneAgent).reason_code).toBe('no_policy_permits');
+  });
+});
+
+describe('approvals that may cover the rest of a run', () => {
+  const tools = readBundleTools();
+  const policies = (secondForRun: string) => ({
+    'r.cedar': `
+      @id("refunds-per-charge") @approval("required") @approval_for_run("$.charge_id")
+      permit (principal, action == Action::"payments.refund", resource);
+      @id("big-refunds") @approval("required") ${secondForRun}
+      permit (principal, action == Action::"payments.refund", resource) when { context.arguments.amount_cents > 100 };`,
+  });
+
+  it('names the paths an approver may approve for the run, all of them when several policies ask', () => {
+    const engine = createPolicyEngine({ policies: policies('@approval_for_run("$.reason")'), tools });
+    expect(engine.decide(refund(50), supportAgent)).toMatchObject({
+      decision: 'approval_required',
+      approval_for_run: ['$.charge_id'],
+    });
+    expect(engine.decide(refund(500), supportAgent)).toMatchObject({
+      decision: 'approval_required',
+      approval_for_run: ['$.charge_id', '$.reason'],
+    });
+  });
+
+  it('names none when one policy asking wants an answer per call', () => {
+    const engine = createPolicyEngine({ policies: policies(''), tools });
+    expect(engine.decide(refund(50), supportAgent)).toMatchObject({ approval_for_run: ['$.charge_id'] });
+    expect(engine.decide(refund(500), supportAgent)).not.toHaveProperty('approval_for_run');
   });
 });
 

@@ -46,6 +46,11 @@ export type PolicyVerdict =
       policy_ids: string[];
       reason_code?: undefined;
       reasons: string[];
+      /**
+       * Argument paths an approver may approve for the rest of the run: set when every policy that
+       * asks for approval declares `@approval_for_run`, to all their paths together.
+       */
+      approval_for_run?: string[];
     };
 
 export interface PolicyEngine {
@@ -272,12 +277,18 @@ function permit(permits: PolicyFacts[], tool: string): PolicyVerdict {
   const policy_ids = permits.map((facts) => facts.id);
   const needingApproval = permits.filter((facts) => facts.approvalRequired);
   if (needingApproval.length > 0) {
+    // An answer may cover later calls only as far as every policy asking for it allows: each
+    // policy's values must match, so the paths add up.
+    const forRun = needingApproval.every((facts) => facts.approvalForRun !== undefined)
+      ? [...new Set(needingApproval.flatMap((facts) => facts.approvalForRun ?? []))].sort()
+      : undefined;
     return {
       decision: 'approval_required',
       policy_ids,
       reasons: needingApproval.map(
         (facts) => `policy ${facts.id} permits ${tool} only with a human's approval`,
       ),
+      ...(forRun === undefined ? {} : { approval_for_run: forRun }),
     };
   }
   return { decision: 'allow', policy_ids, reasons: policy_ids.map((id) => `policy ${id} permits ${tool}`) };

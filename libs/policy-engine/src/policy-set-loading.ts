@@ -16,6 +16,11 @@ export interface PolicyFacts {
   fileName: string;
   effect: Effect;
   approvalRequired: boolean;
+  /**
+   * `@approval_for_run("$.recipient")`: argument paths whose values an approver may approve for the
+   * rest of the run, so that later calls with the same values need no second answer.
+   */
+  approvalForRun?: string[];
 }
 
 export interface LoadedPolicySet {
@@ -34,6 +39,9 @@ export class PolicyLoadError extends Error {
  * such as `@approval("requried")` would otherwise silently turn an approval into a plain allow.
  */
 const approvalAnnotationValues = new Set(['required']);
+
+/** An argument path as tool files write them: `$.recipient`, `$.payee.iban`. */
+const argumentPath = /^\$(\.[A-Za-z0-9_-]+)+$/;
 
 export function loadPolicySet(sources: PolicySources): LoadedPolicySet {
   const textById: Record<string, string> = {};
@@ -91,7 +99,22 @@ function readPolicyFacts(fileName: string, policyText: string): PolicyFacts {
       `${fileName}: policy "${id}" has @approval("${approval}"); the only value understood is "required"`,
     );
   }
-  return { id, fileName, effect: parsed.json.effect, approvalRequired: approval === 'required' };
+  const approvalRequired = approval === 'required';
+  const forRun = annotations['approval_for_run'];
+  if (forRun === undefined) return { id, fileName, effect: parsed.json.effect, approvalRequired };
+  const paths = forRun.split(',').map((path) => path.trim());
+  if (!approvalRequired || parsed.json.effect !== 'permit') {
+    throw new PolicyLoadError(
+      `${fileName}: policy "${id}" has @approval_for_run but is not a permit with @approval("required"); only an approval can cover the rest of a run`,
+    );
+  }
+  const malformed = paths.find((path) => !argumentPath.test(path));
+  if (malformed !== undefined) {
+    throw new PolicyLoadError(
+      `${fileName}: policy "${id}" has @approval_for_run("${forRun}"); "${malformed}" is not an argument path such as $.recipient`,
+    );
+  }
+  return { id, fileName, effect: parsed.json.effect, approvalRequired, approvalForRun: paths };
 }
 
 /** Cedar reports byte offsets into `text`; people read line and column. */

@@ -96,6 +96,7 @@ export class AirlockStack {
       'dlq',
       'actionsExecuted',
       'policyDecisions',
+      'approvalDecisions',
       'budgetReservations',
       'usageAccounted',
       'control',

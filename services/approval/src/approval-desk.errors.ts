@@ -3,13 +3,14 @@ import { AirlockError } from '@airlock/contracts';
 import type { ApprovalStatus } from './approval-requests.store';
 
 /** Why the desk refuses an approver's request; the HTTP status follows from the code, in one place. */
-export type ApprovalDeskErrorCode = 'not_found' | 'not_pending' | 'forbidden' | 'halted';
+export type ApprovalDeskErrorCode = 'not_found' | 'not_pending' | 'forbidden' | 'halted' | 'not_for_run';
 
 const statusOf: Record<ApprovalDeskErrorCode, HttpStatus> = {
   not_found: HttpStatus.NOT_FOUND,
   not_pending: HttpStatus.CONFLICT,
   forbidden: HttpStatus.FORBIDDEN,
   halted: HttpStatus.CONFLICT,
+  not_for_run: HttpStatus.BAD_REQUEST,
 };
 
 /**

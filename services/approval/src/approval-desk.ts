@@ -1,7 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { checkApprovalRight, isApprovalExpired, type Approver } from '@airlock/approval-rules';
+import {
+  checkApprovalRight,
+  isApprovalExpired,
+  runApprovalKey,
+  type Approver,
+} from '@airlock/approval-rules';
 import { Bundle } from '@airlock/bundle';
-import { proposalOutcomeEnvelope, type Envelope, type Proposal } from '@airlock/contracts';
+import {
+  proposalOutcomeEnvelope,
+  type Envelope,
+  type PolicyDecision,
+  type Proposal,
+} from '@airlock/contracts';
 import { describeHalt, HaltBoard, haltTargetOf, runControlEnvelope, type Halt } from '@airlock/halts';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import { runTeamOf } from '@airlock/proposal-verification';
@@ -13,6 +23,7 @@ import {
   type ApprovalRequest,
   type ApprovalStatus,
   type HaltClosing,
+  type RunApproval,
 } from './approval-requests.store';
 import { toApprovalView, type ApprovalView } from './approval-view';
 import { DecisionAnnouncer } from './decision-announcer';
@@ -56,6 +67,7 @@ export class ApprovalDesk implements GateRoutes {
       if (closed !== undefined) await this.announceOrLeaveForSweeper(closed);
       return [];
     }
+    if (await this.approveUnderRunApproval(envelope.data)) return [];
     const opened = await this.store.open(
       envelope.data,
       currentTraceHeaders(),
@@ -104,11 +116,17 @@ export class ApprovalDesk implements GateRoutes {
     return toApprovalView(await this.requireRequest(proposalId), this.bundle.approvers);
   }
 
+  /**
+   * `forRestOfRun`: the approval also covers later calls of the tool by the agent in the run with
+   * the same values at the paths policy named (`approval_for_run`); requests of the run already
+   * waiting with those values are approved with it.
+   */
   async decide(
     proposalId: string,
     approver: Approver,
     verdict: ApproverVerdict,
     comment: string | undefined,
+    forRestOfRun = false,
   ): Promise<{ proposal_id: string; status: ApprovalStatus }> {
     const request = await this.requireRequest(proposalId);
     if (request.status !== 'pending') throw notPending(proposalId, request.status);
@@ -122,10 +140,98 @@ export class ApprovalDesk implements GateRoutes {
       await this.closeHalted(request, halt);
       throw new ApprovalDeskError('halted', `cannot approve: ${halt.reason}`, 'halted');
     }
-    const closed = await this.store.close(proposalId, verdict, approver.id, comment ?? null);
+    const runApproval = forRestOfRun ? this.runApprovalOf(request, verdict, approver) : undefined;
+    const closed =
+      runApproval === undefined
+        ? await this.store.close(proposalId, verdict, approver.id, comment ?? null)
+        : await this.store.closeApprovedForRun(proposalId, comment ?? null, runApproval);
     if (!closed) throw await this.conflictWithCurrentStatus(proposalId);
     await this.announceOrLeaveForSweeper(closed);
+    if (runApproval !== undefined) await this.approveWaitingUnder(runApproval);
     return { proposal_id: proposalId, status: closed.status };
+  }
+
+  /** What approving this request for the rest of its run covers; refuses where policy does not allow it. */
+  private runApprovalOf(request: ApprovalRequest, verdict: ApproverVerdict, approver: Approver): RunApproval {
+    const paths = request.decision.approval_for_run;
+    if (verdict !== 'approved') {
+      throw new ApprovalDeskError('not_for_run', 'only an approval can cover the rest of the run');
+    }
+    const key = paths === undefined ? undefined : runApprovalKey(paths, request.decision.proposal.arguments);
+    if (paths === undefined || key === undefined) {
+      const why =
+        paths === undefined
+          ? `policy ${request.decision.policy_ids.join(', ')} asks for an answer per call (no @approval_for_run)`
+          : `the proposal holds no value at ${paths.join(', ')}`;
+      throw new ApprovalDeskError('not_for_run', `cannot approve for the rest of the run: ${why}`);
+    }
+    return {
+      run_id: request.run_id,
+      agent_id: request.agent_id,
+      tool: request.tool,
+      paths: JSON.stringify(paths),
+      approval_key: key,
+      approved_by: approver.id,
+      origin_proposal_id: request.proposal_id,
+    };
+  }
+
+  /**
+   * A proposal that an earlier answer approved for the rest of its run is approved in that
+   * approver's name, its own approval event bound to its own hash, unless the approver may no
+   * longer decide for the agent. Returns whether it was.
+   */
+  private async approveUnderRunApproval(decision: PolicyDecision): Promise<boolean> {
+    const { proposal } = decision;
+    const paths = decision.approval_for_run;
+    const key = paths === undefined ? undefined : runApprovalKey(paths, proposal.arguments);
+    if (paths === undefined || key === undefined) return false;
+    const approval = await this.store.findRunApproval({
+      run_id: proposal.run_id,
+      agent_id: proposal.agent_id,
+      tool: proposal.tool,
+      paths: JSON.stringify(paths),
+      approval_key: key,
+    });
+    const agent = this.bundle.agents.get(proposal.agent_id);
+    if (approval === undefined || agent === undefined) return false;
+    if (!checkApprovalRight(approval.approved_by, agent).ok) return false;
+    const approved = await this.store.openApprovedForRun(
+      decision,
+      currentTraceHeaders(),
+      new Date(),
+      approval,
+      runApprovalComment(approval, paths),
+    );
+    this.logger.event('info', 'approved for the rest of the run', {
+      run_id: proposal.run_id,
+      proposal_id: proposal.proposal_id,
+      approver_id: approval.approved_by,
+      origin_proposal_id: approval.origin_proposal_id,
+    });
+    if (approved !== undefined) await this.announceOrLeaveForSweeper(approved);
+    return true;
+  }
+
+  /** Requests of the run already waiting that the new run approval covers. */
+  private async approveWaitingUnder(approval: RunApproval): Promise<void> {
+    const paths = JSON.parse(approval.paths) as string[];
+    for (const waiting of await this.store.list('pending')) {
+      const covered =
+        waiting.run_id === approval.run_id &&
+        waiting.agent_id === approval.agent_id &&
+        waiting.tool === approval.tool &&
+        JSON.stringify(waiting.decision.approval_for_run) === approval.paths &&
+        runApprovalKey(paths, waiting.decision.proposal.arguments) === approval.approval_key;
+      if (!covered || this.haltOf(waiting.decision.proposal) !== undefined) continue;
+      const closed = await this.store.close(
+        waiting.proposal_id,
+        'approved',
+        approval.approved_by,
+        runApprovalComment(approval, paths),
+      );
+      if (closed) await this.announceOrLeaveForSweeper(closed);
+    }
   }
 
   /** Expires every pending request past its deadline; returns how many this call expired. */
@@ -232,4 +338,8 @@ function notPending(proposalId: string, status: ApprovalStatus): ApprovalDeskErr
     `approval request for proposal ${proposalId} is already ${status}`,
     status,
   );
+}
+
+function runApprovalComment(approval: RunApproval, paths: readonly string[]): string {
+  return `approved for the rest of the run: ${approval.approved_by} approved proposal ${approval.origin_proposal_id} with the same ${paths.join(', ')}`;
 }

@@ -1,5 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { approvalStatuses, type ApprovalStatus } from './approval-requests.store';
 
 const listableStatuses = [...approvalStatuses, 'all'] as const;
@@ -15,6 +15,11 @@ export class ApprovalAnswerBody {
   @IsString({ message: 'comment must be a string' })
   @MaxLength(2000, { message: 'comment must be at most 2000 characters' })
   comment?: string;
+
+  /** Approve the rest of the run too, as far as the policy's @approval_for_run allows. */
+  @IsOptional()
+  @IsBoolean({ message: 'for_rest_of_run must be true or false' })
+  for_rest_of_run?: boolean;
 }
 
 function messagesOf(errors: ValidationError[]): string[] {

@@ -112,4 +112,49 @@ describe('ApprovalRequestsStore', () => {
     ]);
     expect([first, second].filter((closed) => closed !== undefined)).toHaveLength(1);
   });
+
+  it('records an approval for the rest of the run only with the request it closed, and finds it by its values', async () => {
+    await open('p-for-run', 'run-for-run', 'agent-3');
+    const approval = {
+      run_id: 'run-for-run',
+      agent_id: 'agent-3',
+      tool: 'payments.refund',
+      paths: '["$.charge_id"]',
+      approval_key: '["ch_1"]',
+      approved_by: 'bob',
+      origin_proposal_id: 'p-for-run',
+    };
+    const covered = { ...approval, approved_by: undefined, origin_proposal_id: undefined };
+    expect(await store.closeApprovedForRun('p-for-run', 'same charge', approval)).toMatchObject({
+      status: 'approved',
+      decided_by: 'bob',
+    });
+    expect(await store.findRunApproval(covered)).toMatchObject({
+      approved_by: 'bob',
+      origin_proposal_id: 'p-for-run',
+    });
+    expect(await store.findRunApproval({ ...covered, approval_key: '["ch_2"]' })).toBeUndefined();
+    expect(await store.findRunApproval({ ...covered, run_id: 'run-other' })).toBeUndefined();
+
+    // A loser of the race for a request grants nothing.
+    await open('p-lost', 'run-lost', 'agent-3');
+    await store.close('p-lost', 'denied', 'carol', null);
+    expect(
+      await store.closeApprovedForRun('p-lost', null, {
+        ...approval,
+        run_id: 'run-lost',
+        origin_proposal_id: 'p-lost',
+      }),
+    ).toBeUndefined();
+    expect(await store.findRunApproval({ ...covered, run_id: 'run-lost' })).toBeUndefined();
+
+    // A later proposal it covers is recorded approved in bob's name, once.
+    const later = decisionFor('p-later', 'run-for-run', 'agent-3');
+    expect(await store.openApprovedForRun(later, {}, new Date(), approval, 'covered')).toMatchObject({
+      status: 'approved',
+      decided_by: 'bob',
+      comment: 'covered',
+    });
+    expect(await store.openApprovedForRun(later, {}, new Date(), approval, 'covered')).toBeUndefined();
+  });
 });

@@ -30,7 +30,33 @@ export const approvalRequestsMigrations = [
   // The code of the halt that closed a request goes into its outcome.
   `ALTER TABLE approval_requests ADD COLUMN IF NOT EXISTS halt_code text`,
   statusCheckMigration('approval_requests', approvalStatuses),
+  // Approvals for the rest of a run (@approval_for_run): what they cover, and whose answer it was.
+  `CREATE TABLE IF NOT EXISTS run_approvals (
+     run_id             text NOT NULL,
+     agent_id           text NOT NULL,
+     tool               text NOT NULL,
+     paths              text NOT NULL,
+     approval_key       text NOT NULL,
+     approved_by        text NOT NULL,
+     origin_proposal_id text NOT NULL,
+     approved_at        timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (run_id, agent_id, tool, paths, approval_key)
+   )`,
 ];
+
+/**
+ * An approver's answer that covers later calls of a tool by an agent in a run: `paths` (the
+ * argument paths, as JSON) must hold the values whose canonical JSON is `approval_key`.
+ */
+export interface RunApproval {
+  run_id: string;
+  agent_id: string;
+  tool: string;
+  paths: string;
+  approval_key: string;
+  approved_by: string;
+  origin_proposal_id: string;
+}
 
 export type ApprovalStatus = (typeof approvalStatuses)[number];
 export type ClosedStatus = Exclude<ApprovalStatus, 'pending'>;
@@ -178,6 +204,74 @@ export class ApprovalRequestsStore {
       [proposalId, status, decidedBy, comment],
     );
     return closed.rows[0];
+  }
+
+  /**
+   * Approves a pending request and records that the answer covers the rest of the run, in one
+   * transaction: a request someone else decided first grants nothing.
+   */
+  async closeApprovedForRun(
+    proposalId: string,
+    comment: string | null,
+    approval: RunApproval,
+  ): Promise<ApprovalRequest | undefined> {
+    return inTransaction(this.pool, async (client) => {
+      const closed = await client.query<ApprovalRequest>(
+        `UPDATE approval_requests SET status = 'approved', decided_by = $2, comment = $3, decided_at = now()
+         WHERE proposal_id = $1 AND status = 'pending'
+         RETURNING *`,
+        [proposalId, approval.approved_by, comment],
+      );
+      if (closed.rows[0] === undefined) return undefined;
+      await client.query(
+        `INSERT INTO run_approvals (run_id, agent_id, tool, paths, approval_key, approved_by, origin_proposal_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+        [
+          approval.run_id,
+          approval.agent_id,
+          approval.tool,
+          approval.paths,
+          approval.approval_key,
+          approval.approved_by,
+          approval.origin_proposal_id,
+        ],
+      );
+      return closed.rows[0];
+    });
+  }
+
+  /** The run approval covering these values, if an approver gave one. */
+  async findRunApproval(
+    covered: Pick<RunApproval, 'run_id' | 'agent_id' | 'tool' | 'paths' | 'approval_key'>,
+  ): Promise<RunApproval | undefined> {
+    const found = await this.pool.query<RunApproval>(
+      `SELECT * FROM run_approvals
+       WHERE run_id = $1 AND agent_id = $2 AND tool = $3 AND paths = $4 AND approval_key = $5`,
+      [covered.run_id, covered.agent_id, covered.tool, covered.paths, covered.approval_key],
+    );
+    return found.rows[0];
+  }
+
+  /**
+   * Records a request that a run approval answered before any human saw it, approved in the name
+   * of who gave it; undefined when the proposal has a request already (a redelivery).
+   */
+  async openApprovedForRun(
+    decision: PolicyDecision,
+    traceHeaders: TraceHeaders,
+    requestedAt: Date,
+    approval: RunApproval,
+    comment: string,
+  ): Promise<ApprovalRequest | undefined> {
+    const inserted = await this.pool.query<ApprovalRequest>(
+      `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at,
+                                      status, decided_by, decided_at, comment)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'approved', $8, now(), $9)
+       ON CONFLICT (proposal_id) DO NOTHING
+       RETURNING *`,
+      [...requestValues(decision, traceHeaders, requestedAt), approval.approved_by, comment],
+    );
+    return inserted.rows[0];
   }
 
   async markPublished(proposalId: string): Promise<void> {

@@ -51,6 +51,7 @@ describe('toApprovalView', () => {
       tool: 'payments.refund',
       arguments: { amount_usd: 120 },
       policy_ids: ['refunds-need-approval'],
+      approval_for_run: null,
       requested_at: '2026-01-01T00:00:00.000Z',
       expires_at: '2026-01-01T00:10:00.000Z',
       status: 'pending',
@@ -61,5 +62,11 @@ describe('toApprovalView', () => {
   it('names who decided a closed request', () => {
     const view = toApprovalView(storedRequest({ status: 'approved', decided_by: 'bob' }), registry);
     expect(view).toMatchObject({ status: 'approved', decided_by: 'bob' });
+  });
+
+  it('names the argument paths an approval may cover for the rest of the run', () => {
+    const request = storedRequest();
+    request.decision = { ...request.decision, approval_for_run: ['$.charge_id'] };
+    expect(toApprovalView(request, registry).approval_for_run).toEqual(['$.charge_id']);
   });
 });

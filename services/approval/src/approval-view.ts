@@ -10,6 +10,8 @@ export interface ApprovalView {
   tool: string;
   arguments: Record<string, unknown>;
   policy_ids: string[];
+  /** Argument paths an approval may cover for the rest of the run (`for_rest_of_run`), if any. */
+  approval_for_run: string[] | null;
   requested_at: string;
   expires_at: string;
   status: ApprovalStatus;
@@ -24,6 +26,7 @@ export function toApprovalView(request: ApprovalRequest, registry: ApproverRegis
     tool: request.tool,
     arguments: request.decision.proposal.arguments,
     policy_ids: request.decision.policy_ids,
+    approval_for_run: request.decision.approval_for_run ?? null,
     requested_at: request.requested_at.toISOString(),
     expires_at: approvalDeadline(request.requested_at, registry).toISOString(),
     status: request.status,

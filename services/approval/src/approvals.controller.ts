@@ -63,6 +63,6 @@ export class ApprovalsController {
     verdict: ApproverVerdict,
     body: ApprovalAnswerBody,
   ): Promise<AnswerResult> {
-    return this.desk.decide(proposalId, approver, verdict, body.comment);
+    return this.desk.decide(proposalId, approver, verdict, body.comment, body.for_rest_of_run);
   }
 }

@@ -44,7 +44,12 @@ export class PolicyEntities {
     const change = await this.store.record(request, (numbered) =>
       this.publisher.publish(
         'entities',
-        buildEnvelope('entities', 'airlock/operator-api', { runId: entityTopicKeyOf(numbered.uid) }, numbered),
+        buildEnvelope(
+          'entities',
+          'airlock/operator-api',
+          { runId: entityTopicKeyOf(numbered.uid) },
+          numbered,
+        ),
       ),
     );
     this.logger.event('warn', `operator ${change.state} entity ${entityKeyOf(change.uid)}`, {

@@ -175,6 +175,9 @@ export class PolicyGate implements GateRoutes {
           reasons: verdict.reasons,
           bundle_hash: this.bundle.hash,
           entities_version: verdict.entities_version,
+          ...(verdict.decision === 'deny' || verdict.approval_for_run === undefined
+            ? {}
+            : { approval_for_run: verdict.approval_for_run }),
         },
       ),
     );

@@ -353,6 +353,12 @@ export interface PolicyDecision {
    */
   bundle_hash: string;
   /**
+   * With approval_required, when every policy asking declares @approval_for_run: the argument paths an approver may approve for the rest of the run. A later call of the same tool by the same agent in the run, with equal values at every path, is then approved under that answer.
+   *
+   * @minItems 1
+   */
+  approval_for_run?: string[];
+  /**
    * The entities the policies read: the bundle's (named by bundle_hash) with every operator change up to this version over them (topic airlock.entities); 0 when there was none.
    */
   entities_version: number;
