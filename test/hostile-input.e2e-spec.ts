@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   buildEnvelope,
   deterministicEventId,
+  maxSubmissionBytes,
   outcomeEnvelope,
   topicKeys,
   topics,
@@ -203,6 +204,60 @@ describe('hostile input', () => {
     });
     expect(answer.envelope.data).not.toHaveProperty('agent_id');
     expect(airlock.stack.watcher.forProposal('outcomes', pending.proposal_id)).toHaveLength(0);
+  });
+
+  it("refuses an envelope naming another proposal or agent than it signed, and leaves that proposal's outcome alone", async () => {
+    const other = ticket('run-envelope-ids', 'the real one');
+    await airlock.agent.submit(other);
+    expect((await airlock.stack.watcher.waitForOutcome(other.proposal_id)).envelope.data['outcome']).toBe(
+      'executed',
+    );
+    const cases = [
+      { proposalid: other.proposal_id, code: 'proposal_id_mismatch' },
+      { agentid: 'someone-else', code: 'agent_id_mismatch' },
+    ];
+    for (const { code, ...attributes } of cases) {
+      // A run of its own per case: the example bundle allows 3 calls per run.
+      const proposal = ticket(`run-${code.replace(/_/g, '-')}`, code);
+      const envelope = { ...(await airlock.agent.signedEnvelope(proposal)), ...attributes };
+      await airlock.agent.sendEnvelope(envelope);
+      const answer = await airlock.stack.watcher.waitFor(
+        'outcomes',
+        (e) => e.envelope.data['submission_id'] === envelope.id,
+      );
+      expect(answer.envelope.data).toMatchObject({
+        outcome: 'rejected',
+        reason_code: code,
+        proposal_id: '',
+        agent_id: 'support-triage',
+      });
+      // Refused before the id was claimed: the same proposal under its own ids still runs.
+      expect(await outcomeOf({ ...proposal, issued_at: new Date().toISOString() })).toMatchObject({
+        outcome: 'executed',
+      });
+    }
+    expect(airlock.stack.watcher.forProposal('outcomes', other.proposal_id)).toHaveLength(1);
+  });
+
+  it("accepts a submission of exactly the protocol's size limit and refuses one byte more", async () => {
+    // JSON allows whitespace after the value, so padding changes the size and nothing else.
+    const paddedTo = async (runId: string, bytes: number) => {
+      const proposal = ticket(runId, 'sized');
+      const json = JSON.stringify(await airlock.agent.signedEnvelope(proposal));
+      await airlock.agent.sendRaw(runId, json.padEnd(bytes, ' '));
+      return proposal;
+    };
+    const atLimit = await paddedTo('run-size-at-limit', maxSubmissionBytes);
+    expect(await airlock.stack.watcher.waitForVerdict(atLimit.proposal_id)).toBe(
+      'executed/tool_call_succeeded',
+    );
+    await paddedTo('run-size-over-limit', maxSubmissionBytes + 1);
+    expect(await airlock.stack.watcher.waitForRunOutcome('run-size-over-limit')).toMatchObject({
+      outcome: 'rejected',
+      reason_code: 'oversized_message',
+      reason: `message is ${maxSubmissionBytes + 1} bytes, over the ${maxSubmissionBytes}-byte limit`,
+      proposal_id: '',
+    });
   });
 
   it('refuses a proposal id reused with other content, even under the same CloudEvent id', async () => {

@@ -6,3 +6,4 @@ export * from './outcome-reasons';
 export * from './bundle-validation';
 export * from './airlock-error';
 export * from './json-hygiene';
+export * from './submission-size';

@@ -60,8 +60,9 @@ export const envelopeJsonLimits: JsonLimits = {
   // Envelope and data add two levels above a proposal's 32; a tool's response, the deepest
   // content Airlock relays, gets the rest. Canonical JSON of an event recurses this deep.
   maxDepth: 64,
-  // The agent's compact JWS is the longest string on any topic (its schema caps it at 256 Ki
-  // characters); a dead letter's raw value (64 KiB, base64 when not UTF-8) fits under it.
+  // The longest strings on any topic: a dead letter's raw value (64 KiB, base64 when not UTF-8:
+  // under 88,000 characters), a tool's response text, the agent's JWS (at most maxSubmissionBytes).
+  // 262,144 holds each with room to spare, and no single string can carry a 16 MiB message.
   maxStringLength: 262_144,
   // Any array a 64 KiB tool response can hold (at most 32,768 items), so that a legitimate
   // response is never the reason an executed action is refused; the work bound is maxValues.

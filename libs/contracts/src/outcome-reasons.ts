@@ -21,7 +21,10 @@ export const reasonCodes = [
   'unknown_agent',
   'bad_signature',
   'agent_mismatch',
+  // The submission's envelope names another run, proposal or agent than the signed proposal.
   'run_mismatch',
+  'proposal_id_mismatch',
+  'agent_id_mismatch',
   'invalid_proposal',
   'replayed_proposal_id',
   // Runs (ADR 0011): the launcher's run ticket the proposal carries.

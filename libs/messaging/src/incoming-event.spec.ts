@@ -3,6 +3,7 @@ import {
   buildEnvelope,
   checkJsonHygiene,
   envelopeJsonLimits,
+  maxSubmissionBytes,
   reasonCodes,
   topics,
   type TopicKey,
@@ -214,12 +215,28 @@ describe('parseEvent', () => {
     });
 
     it('accepts a string of exactly 262,144 characters and refuses one more', () => {
+      // A tool's response text: the agent's JWS is capped lower by its schema (maxSubmissionBytes).
       const at = (length: number) =>
-        parseChecked('proposals', messageOf(bytesOf(submissionEnvelope('x'.repeat(length)))), auditMaxBytes);
+        parseChecked(
+          'actionsExecuted',
+          messageOf(bytesOf(executedEnvelope('x'.repeat(length)))),
+          auditMaxBytes,
+        );
       expect(at(262_144)).toMatchObject({ ok: true });
       expect(at(262_145)).toMatchObject({
         ok: false,
-        error: expect.stringContaining('envelope fails string_too_long: $.data.jws'),
+        error: expect.stringContaining('envelope fails string_too_long: $.data.response'),
+      });
+    });
+
+    it("refuses an agent's JWS longer than the protocol's submission limit, whatever the message size allowed", () => {
+      const at = (length: number) =>
+        parseChecked('proposals', messageOf(bytesOf(submissionEnvelope('x'.repeat(length)))), auditMaxBytes);
+      expect(at(maxSubmissionBytes)).toMatchObject({ ok: true });
+      expect(at(maxSubmissionBytes + 1)).toMatchObject({
+        ok: false,
+        code: 'invalid_submission',
+        error: expect.stringContaining('/jws'),
       });
     });
 

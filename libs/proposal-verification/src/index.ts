@@ -8,6 +8,7 @@ export {
 export { signProposal, proposalJwsType } from './proposal-signing';
 export {
   defaultMaxRunSeconds,
+  maxTicketClockSkewMs,
   runTeamOf,
   runTicketJwsType,
   runTicketOf,

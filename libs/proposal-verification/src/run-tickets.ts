@@ -23,8 +23,8 @@ const runTickets = {
 /** The longest run a launcher may open when its record does not say. */
 export const defaultMaxRunSeconds = 86_400;
 
-/** Room for a launcher's clock running ahead of intake's. */
-const maxClockSkewMs = 60_000;
+/** Room for a launcher's clock running ahead of intake's (docs/protocol.md states it). */
+export const maxTicketClockSkewMs = 60_000;
 
 export type RunVerdict = { ok: true; facts: RunFacts } | { ok: false; code: ReasonCode; reason: string };
 
@@ -108,7 +108,7 @@ function checkValidity(
       `the run ticket is valid for ${(expires - issued) / 1000} s; launcher ${launcher.id} may open runs of at most ${maxSeconds} s`,
     );
   }
-  if (issued - now.getTime() > maxClockSkewMs) {
+  if (issued - now.getTime() > maxTicketClockSkewMs) {
     return badTicket(`the run ticket is issued at ${run.issued_at}, ahead of intake's clock`);
   }
   if (now.getTime() >= expires && !countsAfterExpiry) {

@@ -222,6 +222,42 @@ describe('verifySubmission', () => {
     });
   });
 
+  it("accepts an envelope whose proposalid and agentid are the signed proposal's, or absent", async () => {
+    const jws = await signProposal(proposalOf('agent-alice'), alice.key);
+    const named = { runid: 'run-1', proposalid: 'prop-1', agentid: 'agent-alice' };
+    expect(await verifySubmission({ jws }, named, agents, atIntakeClock)).toMatchObject({ ok: true });
+    expect(await verifySubmission({ jws }, { runid: 'run-1' }, agents, atIntakeClock)).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it.each([
+    [
+      'proposalid',
+      { proposalid: 'prop-someone-elses' },
+      'proposal_id_mismatch',
+      "the envelope's proposalid prop-someone-elses is not the signed proposal's id prop-1",
+    ],
+    [
+      'agentid',
+      { agentid: 'agent-bob' },
+      'agent_id_mismatch',
+      "the envelope's agentid agent-bob is not the signed proposal's agent agent-alice",
+    ],
+  ])(
+    "refuses an envelope whose %s is not the signed proposal's, with the verified ids",
+    async (_attribute, attributes, code, reason) => {
+      const jws = await signProposal(proposalOf('agent-alice'), alice.key);
+      const verdict = await verifySubmission(
+        { jws },
+        { runid: 'run-1', ...attributes },
+        agents,
+        atIntakeClock,
+      );
+      expect(verdict).toEqual({ ok: false, code, reason, proposal_id: 'prop-1', agent_id: 'agent-alice' });
+    },
+  );
+
   it('refuses an unencoded (b64: false) JWS, whose signed bytes are not the decoded proposal', async () => {
     // Signing the base64url text itself unencoded yields a JWS whose signature is valid but whose
     // signed bytes are that text, not the proposal that base64url decoding would act on.

@@ -11,6 +11,7 @@ import {
   proposalJsonLimits,
   validateProposal,
   type AgentRecord,
+  type CloudEventEnvelope,
   type Proposal,
   type ReasonCode,
 } from '@airlock/contracts';
@@ -26,6 +27,9 @@ export interface FreshnessWindow {
   /** Room for an agent's clock running ahead; more would let an agent pre-sign proposals for later. */
   readonly maxFutureSeconds: number;
 }
+
+/** The envelope attributes of a submission that name what the signed proposal also names. */
+export type SubmissionAttributes = Pick<CloudEventEnvelope, 'runid' | 'proposalid' | 'agentid'>;
 
 export const defaultFreshnessWindow: FreshnessWindow = { maxAgeSeconds: 300, maxFutureSeconds: 60 };
 
@@ -51,7 +55,7 @@ interface DecodedSubmission {
  */
 export async function verifySubmission(
   submission: { jws: string },
-  envelope: { runid: string },
+  envelope: SubmissionAttributes,
   agents: ReadonlyMap<string, AgentRecord>,
   options: SubmissionVerificationOptions = {},
 ): Promise<SubmissionVerdict> {
@@ -60,10 +64,8 @@ export async function verifySubmission(
   const { proposal } = signed;
   // The agent signed these ids, so a refusal from here on may be attributed to its proposal.
   const ids = { proposal_id: proposal.proposal_id, agent_id: proposal.agent_id };
-  if (proposal.run_id !== envelope.runid) {
-    const reason = `proposal is for run ${proposal.run_id} but was submitted on run ${envelope.runid}`;
-    return { ok: false, code: 'run_mismatch', reason, ...ids };
-  }
+  const mismatch = checkEnvelopeAttributes(proposal, envelope);
+  if (mismatch !== undefined) return { ...mismatch, ...ids };
   const stale = checkFreshness(
     proposal.issued_at,
     options.now ?? new Date(),
@@ -168,6 +170,28 @@ async function checkAgentSignature(
 function describeKeyId(kid: unknown): string {
   if (kid === undefined) return '(none)';
   return typeof kid === 'string' && isIdentifier(kid) ? kid : '(not an identifier)';
+}
+
+/**
+ * The envelope's ids must be the signed proposal's: Kafka routes by the run id, and audit files the
+ * submission's row under the envelope's proposal and agent ids (its data is an opaque JWS), so an
+ * envelope naming other ids would put this submission in someone else's history. The proposal and
+ * agent ids are optional attributes; absent, there is nothing to contradict.
+ */
+function checkEnvelopeAttributes(proposal: Proposal, envelope: SubmissionAttributes): Refusal | undefined {
+  if (proposal.run_id !== envelope.runid) {
+    const reason = `proposal is for run ${proposal.run_id} but was submitted on run ${envelope.runid}`;
+    return { ok: false, code: 'run_mismatch', reason };
+  }
+  if (envelope.proposalid !== undefined && envelope.proposalid !== proposal.proposal_id) {
+    const reason = `the envelope's proposalid ${envelope.proposalid} is not the signed proposal's id ${proposal.proposal_id}`;
+    return { ok: false, code: 'proposal_id_mismatch', reason };
+  }
+  if (envelope.agentid !== undefined && envelope.agentid !== proposal.agent_id) {
+    const reason = `the envelope's agentid ${envelope.agentid} is not the signed proposal's agent ${proposal.agent_id}`;
+    return { ok: false, code: 'agent_id_mismatch', reason };
+  }
+  return undefined;
 }
 
 /**

@@ -1,16 +1,23 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { maxSubmissionBytes } from '@airlock/contracts';
 import { defaultFreshnessWindow } from '@airlock/proposal-verification';
 import { StatefulServiceConfig } from '@airlock/service-runtime';
 
 export class IntakeConfig extends StatefulServiceConfig {
-  /** Proposals larger than this are refused before parsing; a tool call has no business being bigger. */
+  /**
+   * Submissions larger than this are refused before parsing; a tool call has no business being
+   * bigger. An operator may lower it but not raise it: the protocol's limit (maxSubmissionBytes)
+   * is what agents are told, and the schema refuses a longer JWS whatever this says.
+   */
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'AIRLOCK_MAX_PROPOSAL_BYTES must be a whole number of bytes' })
-  @Min(1024)
-  @Max(10 * 1024 * 1024)
-  AIRLOCK_MAX_PROPOSAL_BYTES: number = 64 * 1024;
+  @Min(1024, { message: 'AIRLOCK_MAX_PROPOSAL_BYTES must be at least 1024 bytes' })
+  @Max(maxSubmissionBytes, {
+    message: `AIRLOCK_MAX_PROPOSAL_BYTES may only lower the protocol's limit of ${maxSubmissionBytes} bytes (docs/protocol.md)`,
+  })
+  AIRLOCK_MAX_PROPOSAL_BYTES: number = maxSubmissionBytes;
 
   /**
    * A proposal whose issued_at is older than this is refused, so one captured in transit or held

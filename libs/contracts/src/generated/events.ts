@@ -95,7 +95,7 @@ export interface AirlockEvents {
   'bundle/tool'?: ToolDefinition;
 }
 /**
- * Topic agent.proposals, type airlock.proposal.submitted. The agent's proposal as a compact JWS (EdDSA, kid = the agent key id) whose payload is a Proposal.
+ * Topic agent.proposals, type airlock.proposal.submitted. The agent's proposal as a compact JWS (EdDSA, typ airlock-proposal+jws, kid = the agent key id) whose payload is a Proposal. The jws maxLength is also intake's limit on the whole message in bytes (maxSubmissionBytes, docs/protocol.md).
  */
 export interface ProposalSubmission {
   jws: string;
