@@ -201,5 +201,8 @@ rotate_log() {
   : >"$f"
 }
 
+# redact_url URL: the URL without its password, for log lines.
+redact_url() { printf '%s' "$1" | sed -E 's|^([^:]+://[^:@/]+):[^@/]*@|\1:***@|'; }
+
 # sed_escape STRING: escape for use as a sed replacement with '|' delimiter.
 sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
