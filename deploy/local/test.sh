@@ -8,10 +8,7 @@ root="$(cd "$here/../.." && pwd)"
 source "$here/lib.sh"
 cd "$root"
 
-if [ ! -x node_modules/.bin/jest ]; then
-  log "installing node modules (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+ensure_node_modules
 
 log "starting or joining PostgreSQL, Kafka and ClickHouse (store tests and end-to-end tests use them)"
 bash "$here/infra.sh" up
