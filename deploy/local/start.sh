@@ -50,16 +50,28 @@ STOPPING=0
 
 # Pid files the supervisor leaves behind name processes it did not stop: it was killed itself.
 stop_orphans() {
-  local file pid
+  local file pid orphans=() deadline
   for file in "$AIRLOCK_STACK_RUN_DIR"/*.pid; do
     [ -e "$file" ] || continue
     pid=$(tr -dc '0-9' <"$file")
     # Only a process of ours (its command runs from dist/), not whatever reused the pid.
-    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- 'dist/'; then
+    if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- 'dist/'; then
       warn "$(basename "$file" .pid) (pid $pid) outlived its supervisor; sending SIGTERM"
       kill -TERM "$pid" 2>/dev/null || true
+      orphans+=("$pid")
     fi
     rm -f "$file"
+  done
+  deadline=$((SECONDS + 20))
+  for pid in "${orphans[@]}"; do
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        warn "pid $pid still running 20s after SIGTERM; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        break
+      fi
+      sleep 0.2
+    done
   done
 }
 
