@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Airlock local infrastructure: Kafka (KRaft, single node) + ClickHouse, no Docker.
+# Airlock local infrastructure: PostgreSQL, Kafka (KRaft, single node) and ClickHouse, no Docker.
 #
-#   deploy/local/infra.sh up       install (once) and start both, or join running ones
-#   deploy/local/infra.sh down     stop what these scripts started (pid files only)
-#   deploy/local/infra.sh status   state of both; exit 0 only when both are up
+#   deploy/local/infra.sh up       install (once) and start all three, or join running ones
+#   deploy/local/infra.sh down     stop the Kafka and ClickHouse these scripts started (pid files
+#                                  only); PostgreSQL keeps running (see postgres.sh)
+#   deploy/local/infra.sh status   state of all three; exit 0 only when all are up
 #
 # Addresses for other scripts/tests: . deploy/local/env.sh
 set -euo pipefail
@@ -16,12 +17,14 @@ summary() {
   log "ready:"
   log "  Kafka bootstrap  $AIRLOCK_BIND_HOST:$AIRLOCK_KAFKA_PORT   (log $AIRLOCK_LOG_DIR/kafka.log)"
   log "  ClickHouse HTTP  http://$AIRLOCK_BIND_HOST:$AIRLOCK_CLICKHOUSE_HTTP_PORT   (native $AIRLOCK_BIND_HOST:$AIRLOCK_CLICKHOUSE_TCP_PORT; logs $AIRLOCK_LOG_DIR/clickhouse-server.log, clickhouse-server.err.log)"
-  log "  env for tests    . deploy/local/env.sh   (AIRLOCK_KAFKA_BROKERS, AIRLOCK_CLICKHOUSE_URL)"
-  log "  stop             bash deploy/local/infra.sh down"
+  log "  PostgreSQL       $(redact_url "${AIRLOCK_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/airlock}")"
+  log "  env for tests    . deploy/local/env.sh   (AIRLOCK_KAFKA_BROKERS, AIRLOCK_CLICKHOUSE_URL, AIRLOCK_POSTGRES_URL)"
+  log "  stop             bash deploy/local/infra.sh down   (Kafka and ClickHouse; PostgreSQL keeps running)"
 }
 
 cmd_up() {
   local start=$SECONDS
+  bash "$HERE/postgres.sh" start
   bash "$HERE/clickhouse.sh" start
   bash "$HERE/kafka.sh" start
   summary
@@ -32,11 +35,13 @@ cmd_down() {
   local rc=0
   bash "$HERE/kafka.sh" stop || rc=1
   bash "$HERE/clickhouse.sh" stop || rc=1
+  log "postgresql: left running (it may serve more than Airlock; stop it with pg_ctlcluster if you mean to)"
   return "$rc"
 }
 
 cmd_status() {
   local rc=0
+  bash "$HERE/postgres.sh" status || rc=3
   bash "$HERE/kafka.sh" status || rc=3
   bash "$HERE/clickhouse.sh" status || rc=3
   return "$rc"

@@ -1,13 +1,16 @@
 # shellcheck shell=bash
 # Shared defaults and helpers for the Airlock local infrastructure scripts.
-# Sourced by kafka.sh, clickhouse.sh and infra.sh; not meant to be run directly.
+# Sourced by the scripts of deploy/local; not meant to be run directly.
 #
 # Everything the scripts create lives under $AIRLOCK_HOME (outside git):
 #   kafka/<version>/libs   broker jars resolved by Maven
 #   kafka/data             Kafka log dirs (KRaft metadata + topics)
 #   clickhouse/data        ClickHouse data
-#   logs/                  kafka.log, clickhouse*.log, install logs
-#   run/                   pid files
+#   logs/                  kafka.log, clickhouse*.log, install logs (one Kafka, ClickHouse per machine)
+#   run/                   their pid files
+#   checkouts/<dir>-<hash>/logs, run/
+#                          per clone of the repository: npm ci and `npm start`'s services, so that
+#                          two clones running at once keep their logs apart
 
 # Directory holding these scripts (and the committed templates).
 AIRLOCK_LOCAL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,6 +28,12 @@ AIRLOCK_LOCAL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 AIRLOCK_LOG_DIR="$AIRLOCK_HOME/logs"
 AIRLOCK_RUN_DIR="$AIRLOCK_HOME/run"
+
+AIRLOCK_REPO_ROOT="$(cd "$AIRLOCK_LOCAL_DIR/../.." && pwd)"
+# The directory name says which clone it is; the hash of the path keeps two clones named alike apart.
+: "${AIRLOCK_STACK_HOME:=$AIRLOCK_HOME/checkouts/$(basename "$AIRLOCK_REPO_ROOT")-$(printf '%s' "$AIRLOCK_REPO_ROOT" | sha256sum | cut -c1-8)}"
+AIRLOCK_STACK_LOG_DIR="$AIRLOCK_STACK_HOME/logs"
+AIRLOCK_STACK_RUN_DIR="$AIRLOCK_STACK_HOME/run"
 
 export AIRLOCK_LOCAL_DIR AIRLOCK_HOME KAFKA_VERSION AIRLOCK_BIND_HOST AIRLOCK_KAFKA_PORT \
   AIRLOCK_KAFKA_CONTROLLER_PORT AIRLOCK_CLICKHOUSE_HTTP_PORT AIRLOCK_CLICKHOUSE_TCP_PORT
@@ -66,6 +75,34 @@ apt_install() {
     tail -n 20 "$logfile" >&2 || true
     die "apt-get install $* failed; see $logfile"
   fi
+}
+
+# ensure_node_modules: npm ci when the checkout has no node_modules yet. Its output goes to this
+# checkout's log, where npm shows no progress; a line every 10 s says how far it got instead.
+ensure_node_modules() {
+  local root=$AIRLOCK_REPO_ROOT
+  if [ -x "$root/node_modules/.bin/tsc" ] && [ -x "$root/node_modules/.bin/jest" ]; then return 0; fi
+  mkdir -p "$AIRLOCK_STACK_LOG_DIR"
+  local logfile="$AIRLOCK_STACK_LOG_DIR/npm-ci.log" total
+  total=$(grep -c '"node_modules/' "$root/package-lock.json" || true)
+  log "installing $total node packages with npm ci (a few minutes the first time; log: $logfile)"
+  local start=$SECONDS next=$((SECONDS + 10)) rc=0
+  # --loglevel=http: one line per package fetched (or found in npm's cache), which the progress lines count.
+  (cd "$root" && exec npm ci --no-audit --no-fund --loglevel=http) >"$logfile" 2>&1 &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$next" ]; then
+      log "npm ci: still installing... $((SECONDS - start))s, $(grep -cE 'http (fetch|cache) ' "$logfile" || true) of ~$total packages fetched"
+      next=$((SECONDS + 10))
+    fi
+    sleep 1
+  done
+  wait "$pid" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    show_log_tail "$logfile" 20
+    die "npm ci failed (exit $rc); see $logfile (can this machine reach the npm registry? is node 20.19+?), then run the command again"
+  fi
+  log "npm ci: done in $((SECONDS - start))s"
 }
 
 # port_open PORT [HOST]: true when something accepts TCP connections there.
@@ -200,6 +237,9 @@ rotate_log() {
   if [ -s "$f" ]; then mv -f "$f" "$f.prev"; fi
   : >"$f"
 }
+
+# redact_url URL: the URL without its password, for log lines.
+redact_url() { printf '%s' "$1" | sed -E 's|^([^:]+://[^:@/]+):[^@/]*@|\1:***@|'; }
 
 # sed_escape STRING: escape for use as a sed replacement with '|' delimiter.
 sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }

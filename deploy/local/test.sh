@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: from a fresh clone, installs what is missing, starts or joins the local Kafka and
-# ClickHouse, then runs the unit tests and the end-to-end tests against them.
+# `npm test`: from a fresh clone, installs what is missing, starts or joins the local PostgreSQL,
+# Kafka and ClickHouse, then runs the unit tests and the end-to-end tests against them.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -8,16 +8,9 @@ root="$(cd "$here/../.." && pwd)"
 source "$here/lib.sh"
 cd "$root"
 
-if [ ! -x node_modules/.bin/jest ]; then
-  log "installing node modules (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+ensure_node_modules
 
-if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
-  die "PostgreSQL is not reachable on 127.0.0.1:5432; the stateful gates keep their state there. Start it (e.g. pg_ctlcluster <version> main start) and run npm test again."
-fi
-
-log "starting or joining Kafka and ClickHouse (store tests and end-to-end tests use them)"
+log "starting or joining PostgreSQL, Kafka and ClickHouse (store tests and end-to-end tests use them)"
 bash "$here/infra.sh" up
 
 log "typecheck and lint (module boundaries included)"

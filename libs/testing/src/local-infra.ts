@@ -17,9 +17,9 @@ function runStep(description: string, command: string, args: string[]): void {
     throw new Error(`${description} failed (exit ${result.status}); see the output above`);
 }
 
-/** Starts Kafka and ClickHouse on 127.0.0.1, or joins them when they already run. */
+/** Starts PostgreSQL, Kafka and ClickHouse on 127.0.0.1, or joins them when they already run. */
 export function ensureLocalInfra(): void {
-  runStep('starting or joining Kafka and ClickHouse', 'bash', [
+  runStep('starting or joining PostgreSQL, Kafka and ClickHouse', 'bash', [
     join(repoRoot, 'deploy/local/infra.sh'),
     'up',
   ]);
