@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +18,10 @@ function candidateBundle(): string {
 
 /** Runs are opened by launchers (ADR 0011): an agent cannot invent one, nor change what it says. */
 describe('runs opened by launchers', () => {
+  const candidateDir = candidateBundle();
   const airlock = useAirlockStack({
     // The policy service also evaluates a candidate bundle in shadow, acting on none of its answers.
-    env: { AIRLOCK_SHADOW_BUNDLE_DIR: candidateBundle() },
+    env: { AIRLOCK_SHADOW_BUNDLE_DIR: candidateDir },
     // Policies that read the run's trusted facts and its history: a run the launcher labelled
     // read-only opens nothing, and a run that read the knowledge base (text from outside) opens no
     // ticket.
@@ -165,6 +167,36 @@ describe('runs opened by launchers', () => {
       `topic = 'airlock.policy.shadow' AND proposal_id = '${urgent.proposal_id}' AND attestation = 'verified'`,
     );
     expect(JSON.parse(event.payload)).toMatchObject({ candidate_policy_ids: ['no-high-priority-tickets'] });
+  });
+
+  it("backtests the recorded runs from the command line, replaying each run's history", async () => {
+    // The ticket refused after untrusted content must be in the audit before the backtest reads it.
+    await waitForRows(`run_id = 'run-tainted' AND topic = 'airlock.policy.decisions' AND decision = 'deny'`);
+    const backtest = (bundleDir: string) =>
+      spawnSync(
+        'npx',
+        [
+          ...['ts-node', '--transpile-only', '-P', 'tsconfig.json', '-r', 'tsconfig-paths/register'],
+          ...['deploy/local/airlock-cli.ts', 'policy', 'backtest', '--bundle', bundleDir],
+          ...[
+            '--database',
+            airlock.stack.database,
+            '--since',
+            new Date(Date.now() - 3_600_000).toISOString(),
+          ],
+        ],
+        { cwd: join(__dirname, '..'), encoding: 'utf8' },
+      );
+    // The active bundle decides as it did: the refusal that read the run's history is replayed
+    // with that history, so it is no change (judged as the run's first call, it would be allowed).
+    const same = backtest(airlock.stack.paths.bundleDir);
+    expect(same.stderr).toBe('');
+    expect(same.stdout).toMatch(/^\d+ proposals decided from .* decides 0 otherwise$/m);
+    // The shadow candidate lacks this bundle's run policies and refuses high-priority tickets.
+    const candidate = backtest(candidateDir);
+    expect(candidate.stdout).toContain(
+      'tickets.create: allow [support-may-open-tickets] -> deny [no-high-priority-tickets]',
+    );
   });
 
   async function waitForRows(where: string) {

@@ -177,8 +177,9 @@ function clickHouseTime(iso: string, option: string): string {
 
 /**
  * Judges the proposals audit recorded between two times by a candidate bundle, and prints every one
- * it would have decided otherwise than the active bundle did then. The audit keeps sensitive
- * arguments redacted; a proposal judged on redacted values says so.
+ * it would have decided otherwise than the active bundle did then. Each run's history is replayed
+ * from its first proposal, also those before the range. The audit keeps sensitive arguments
+ * redacted; a proposal judged on redacted values says so.
  */
 async function backtestPolicies(
   bundleDir: string,
@@ -191,15 +192,22 @@ async function backtestPolicies(
   const since = clickHouseTime(options.since ?? new Date(Date.now() - 86_400_000).toISOString(), 'since');
   const until = clickHouseTime(options.until ?? new Date().toISOString(), 'until');
   const client = new ClickHouseHttp(clickhouseUrl);
+  const accepted = `topic = 'airlock.proposals.accepted' AND attestation = 'verified'`;
   const rows = await client
-    .select<{ accepted: string; decision: string; policy_ids: string[] }>(
-      `SELECT a.payload AS accepted, d.decision AS decision, d.policy_ids AS policy_ids
-       FROM (SELECT proposal_id, payload FROM ${database}.events FINAL
-             WHERE topic = 'airlock.proposals.accepted' AND attestation = 'verified'
-               AND event_time >= toDateTime('${since}', 'UTC') AND event_time < toDateTime('${until}', 'UTC')) AS a
+    .select<{ accepted: string; in_range: number; decision: string; policy_ids: string[] }>(
+      // The runs with a proposal in the range, each from its first proposal, in the run's order.
+      `SELECT run_id, seq, accepted, in_range, decision, policy_ids
+       FROM (SELECT proposal_id, run_id, seq, payload AS accepted,
+                    event_time >= toDateTime('${since}', 'UTC') AS in_range
+             FROM ${database}.events FINAL
+             WHERE ${accepted} AND event_time < toDateTime('${until}', 'UTC')
+               AND run_id IN (SELECT run_id FROM ${database}.events
+                              WHERE ${accepted} AND event_time >= toDateTime('${since}', 'UTC')
+                                AND event_time < toDateTime('${until}', 'UTC'))) AS a
        ANY INNER JOIN (SELECT proposal_id, decision, policy_ids FROM ${database}.events FINAL
              WHERE topic = 'airlock.policy.decisions' AND attestation = 'verified') AS d
-       USING proposal_id`,
+       USING proposal_id
+       ORDER BY run_id, seq`,
     )
     .catch((error: unknown) =>
       fail(`cannot read ${database} at ${clickhouseUrl} (${String(error)}); is ClickHouse running?`),
@@ -212,11 +220,13 @@ async function backtestPolicies(
       decision: row.decision as PolicyVerdict['decision'],
       policy_ids: row.policy_ids,
       redacted: JSON.stringify(data.proposal.arguments).includes(JSON.stringify(redactedMarker)),
+      ...(Number(row.in_range) === 1 ? {} : { before_range: true }),
     };
   });
-  const changes = backtest(engine, bundle.agents, records);
+  const changes = backtest(engine, bundle.agents, bundle.tools, records);
+  const judged = records.filter((record) => record.before_range !== true).length;
   say(
-    `${records.length} proposals decided from ${since} to ${until} UTC; the candidate ${bundle.hash.slice(0, 12)} decides ${changes.length} otherwise`,
+    `${judged} proposals decided from ${since} to ${until} UTC (their runs replayed from the first); the candidate ${bundle.hash.slice(0, 12)} decides ${changes.length} otherwise`,
   );
   for (const change of changes) {
     const redacted = change.redacted ? '  (judged on redacted arguments)' : '';

@@ -1,5 +1,6 @@
-import type { AgentRecord, Proposal, RunFacts } from '@airlock/contracts';
+import type { AgentRecord, Proposal, RunFacts, ToolDefinition } from '@airlock/contracts';
 import type { PolicyEngine, PolicyVerdict } from './policy-engine';
+import { emptyRunHistory, recordCall, type RunHistory } from './run-history';
 
 /** A proposal as the audit stored it, with the decision the active bundle made then. */
 export interface RecordedDecision {
@@ -9,6 +10,10 @@ export interface RecordedDecision {
   policy_ids: readonly string[];
   /** Sensitive arguments were stored redacted: the candidate judged the redacted values. */
   redacted: boolean;
+  /**
+   * Before the time range: judged only to build its run's history up to the range, not reported.
+   */
+  before_range?: boolean;
 }
 
 export interface BacktestChange {
@@ -22,25 +27,35 @@ export interface BacktestChange {
 
 /**
  * Judges recorded proposals by a candidate bundle and returns every one it would decide otherwise
- * (decision or deciding policies). The run's history is not replayed: a candidate policy that reads
- * context.history judges each proposal as a run's first.
+ * (decision or deciding policies). `records` are in each run's order; each run's history is
+ * replayed as the gate would have kept it under the candidate: a call enters it when the candidate
+ * lets it through, so a candidate that denies more also sees less history. Records before the
+ * range only build that history.
  */
 export function backtest(
   engine: PolicyEngine,
   agents: ReadonlyMap<string, AgentRecord>,
+  tools: ReadonlyMap<string, ToolDefinition>,
   records: readonly RecordedDecision[],
 ): BacktestChange[] {
+  const histories = new Map<string, RunHistory>();
   return records.flatMap((record) => {
     const { proposal } = record;
     const agent = agents.get(proposal.agent_id);
+    const history = histories.get(proposal.run_id) ?? emptyRunHistory;
     const candidate: PolicyVerdict = agent
-      ? engine.decide(proposal, agent, record.run)
+      ? engine.decide(proposal, agent, record.run, history)
       : {
           decision: 'deny',
           policy_ids: [],
           reason_code: 'unknown_agent',
           reasons: [`agent ${proposal.agent_id} is not in the candidate bundle`],
         };
+    const tool = tools.get(proposal.tool);
+    if (candidate.decision !== 'deny' && tool !== undefined) {
+      histories.set(proposal.run_id, recordCall(history, proposal, tool));
+    }
+    if (record.before_range === true) return [];
     const same =
       candidate.decision === record.decision &&
       [...candidate.policy_ids].sort().join('\u0000') === [...record.policy_ids].sort().join('\u0000');
