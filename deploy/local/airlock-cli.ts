@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IsOptional, IsString, IsUrl } from 'class-validator';
 import {
+  approverGroupsOf,
   Bundle,
   BundleError,
   loadBundle,
@@ -108,6 +109,7 @@ function loadPolicies(bundleDir: string): { bundle: Bundle; engine: PolicyEngine
       policies: bundle.policies,
       tools: bundle.tools,
       entities: bundle.entities,
+      approverGroups: approverGroupsOf(bundle),
     });
     return { bundle, engine };
   } catch (error) {
@@ -147,7 +149,7 @@ function whoCan(bundleDir: string, toolName: string | undefined): void {
     const answer = engine.whoCan(tool.name, agent);
     const who = `${agent.id}${agent.team === undefined ? '' : ` (team ${agent.team})`}`;
     const approvers = bundle.approvers.approvers
-      .filter((approver) => checkApprovalRight(approver.id, agent).ok)
+      .filter((approver) => checkApprovalRight(approver.id, agent, bundle.approvers).ok)
       .map((approver) => approver.id)
       .join(', ');
     if (answer.decision !== 'depends') {

@@ -15,3 +15,10 @@ export {
   type PendingCounts,
 } from './pending-capacity';
 export { runApprovalKey } from './run-approval';
+export {
+  checkRequirementFit,
+  countsToward,
+  describeRequirement,
+  quorumStanding,
+  requirementsOf,
+} from './quorum';

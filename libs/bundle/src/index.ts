@@ -1,5 +1,5 @@
 export { BundleError } from './bundle-error';
-export { Bundle, loadBundle, loadPolicyTests } from './load-bundle';
+export { approverGroupsOf, Bundle, loadBundle, loadPolicyTests } from './load-bundle';
 export { assembleLocalBundle, type LocalBundleOptions, type LocalBundlePaths } from './local-bundle-assembly';
 export {
   attestingGates,

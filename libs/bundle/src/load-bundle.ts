@@ -38,6 +38,11 @@ export class Bundle {
   ) {}
 }
 
+/** The approver groups approvers.json defines, which policies may name in @approvers. */
+export function approverGroupsOf(bundle: Bundle): ReadonlySet<string> {
+  return new Set(bundle.approvers.approvers.flatMap((approver) => approver.groups ?? []));
+}
+
 /** Reads and validates a bundle directory; throws BundleError naming the first bad file. */
 export function loadBundle(dir: string): Bundle {
   const absoluteDir = resolve(dir);

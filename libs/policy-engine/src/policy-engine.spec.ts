@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentRecord, Proposal, ToolDefinition } from '@airlock/contracts';
-import { createPolicyEngine, EntityOverlay, PolicyLoadError, type PolicySources } from './index';
+import {
+  createPolicyEngine,
+  EntityOverlay,
+  PolicyLoadError,
+  type PolicySources,
+  type PolicyVerdict,
+} from './index';
 
 const bundleDir = join(__dirname, '../../../deploy/bundle');
 
@@ -269,22 +275,47 @@ describe('policy loading', () => {
 
   it.each([
     [
-      'on a plain permit',
+      '@approval_for_run on a plain permit',
       '@id("x") @approval_for_run("$.to") permit (principal, action, resource);',
       /policy "x" has @approval_for_run but is not a permit with @approval\("required"\)/,
     ],
     [
-      'on a forbid',
+      '@approval_for_run on a forbid',
       '@id("x") @approval("required") @approval_for_run("$.to") forbid (principal, action, resource);',
-      /only an approval can cover the rest of a run/,
+      /has @approval_for_run but is not a permit with @approval\("required"\)/,
     ],
     [
-      'naming no argument path',
+      '@approval_for_run naming no argument path',
       '@id("x") @approval("required") @approval_for_run("$.to, recipient") permit (principal, action, resource);',
       /"recipient" is not an argument path such as \$\.recipient/,
     ],
-  ])('rejects @approval_for_run %s', (_where, text, message) => {
+    [
+      '@approvers naming no group',
+      '@id("x") @approval("required") @approvers("finance, ops team") permit (principal, action, resource);',
+      /"ops team" is not a group name or run_user/,
+    ],
+    [
+      '@quorum that is no count',
+      '@id("x") @approval("required") @quorum("two") permit (principal, action, resource);',
+      /@quorum\("two"\); a quorum is a number of approvers from 1 to 10/,
+    ],
+    [
+      '@quorum on a plain permit',
+      '@id("x") @quorum("2") permit (principal, action, resource);',
+      /has @quorum but is not a permit with @approval\("required"\)/,
+    ],
+  ])('rejects %s', (_where, text, message) => {
     expect(load({ 'r.cedar': text })).toThrow(message);
+  });
+
+  it('rejects a policy naming an approver group approvers.json does not define', () => {
+    const policies = {
+      'r.cedar': '@id("x") @approval("required") @approvers("fnance") permit (principal, action, resource);',
+    };
+    const engine = () => createPolicyEngine({ policies, tools, approverGroups: new Set(['finance']) });
+    expect(engine).toThrow(
+      'r.cedar: policy x: @approvers names "fnance", which no approver in approvers.json belongs to',
+    );
   });
 
   it.each([
@@ -499,6 +530,43 @@ describe('approvals that may cover the rest of a run', () => {
     const engine = createPolicyEngine({ policies: policies(''), tools });
     expect(engine.decide(refund(50), supportAgent)).toMatchObject({ approval_for_run: ['$.charge_id'] });
     expect(engine.decide(refund(500), supportAgent)).not.toHaveProperty('approval_for_run');
+  });
+});
+
+describe('who must approve', () => {
+  const tools = readBundleTools();
+  const engine = createPolicyEngine({
+    tools,
+    approverGroups: new Set(['finance']),
+    policies: {
+      'r.cedar': `
+        @id("refunds-by-finance") @approval("required") @approvers("finance") @quorum("2")
+        permit (principal, action == Action::"payments.refund", resource);
+        @id("big-refunds-by-the-user-too") @approval("required") @approvers("run_user")
+        permit (principal, action == Action::"payments.refund", resource) when { context.arguments.amount_cents > 100 };
+        @id("tickets-by-anyone") @approval("required")
+        permit (principal, action == Action::"tickets.create", resource);`,
+    },
+  });
+  const run = { opened_by: 'launcher' as const, user_id: 'u-1' };
+  const requirementsOf = (verdict: PolicyVerdict) =>
+    verdict.decision === 'deny' ? undefined : verdict.approval_requirements;
+
+  it('states the quorum and groups of each policy asking, and the run user where one is named', () => {
+    expect(requirementsOf(engine.decide(refund(500), supportAgent, run))).toEqual([
+      { policy_id: 'big-refunds-by-the-user-too', quorum: 1, groups: [], run_user: 'u-1' },
+      { policy_id: 'refunds-by-finance', quorum: 2, groups: ['finance'] },
+    ]);
+    expect(
+      requirementsOf(
+        engine.decide(proposal('tickets.create', { title: 't', priority: 'low' }), supportAgent, run),
+      ),
+    ).toEqual([{ policy_id: 'tickets-by-anyone', quorum: 1 }]);
+  });
+
+  it('leaves a requirement naming only the run user unmeetable in a run without a user', () => {
+    const [userOnly] = requirementsOf(engine.decide(refund(500), supportAgent)) ?? [];
+    expect(userOnly).toEqual({ policy_id: 'big-refunds-by-the-user-too', quorum: 1, groups: [] });
   });
 });
 

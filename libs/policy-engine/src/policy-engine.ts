@@ -11,6 +11,7 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs';
 import type {
   AgentRecord,
+  ApprovalRequirement,
   PolicyEntity,
   Proposal,
   ReasonCode,
@@ -51,6 +52,8 @@ export type PolicyVerdict =
        * asks for approval declares `@approval_for_run`, to all their paths together.
        */
       approval_for_run?: string[];
+      /** With approval_required: who must approve, per policy asking (docs/policies.md). */
+      approval_requirements?: ApprovalRequirement[];
     };
 
 export interface PolicyEngine {
@@ -81,6 +84,11 @@ export interface PolicyEngineInput {
   tools: ReadonlyMap<string, ToolDefinition>;
   /** The bundle's entities (entities/*.json): data policies read, e.g. a user's saved payees. */
   entities?: readonly PolicyEntity[];
+  /**
+   * The approver groups approvers.json defines: given, a policy naming another in @approvers fails
+   * the bundle (a typo would leave its requests without anyone who may approve them).
+   */
+  approverGroups?: ReadonlySet<string>;
 }
 
 /**
@@ -91,6 +99,7 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
   const { textById, factsById } = loadPolicySet(input.policies);
   const validators = compileArgumentValidators(input.tools);
   rejectUnknownNames(textById, factsById, input.tools);
+  if (input.approverGroups !== undefined) rejectUnknownGroups(factsById, input.approverGroups);
   // Cedar caches preparsed sets per thread under this id; a fresh id per engine keeps a reloaded
   // bundle from ever being evaluated against the previous one's policies.
   const policySetId = `airlock-policies-${randomUUID()}`;
@@ -111,6 +120,23 @@ export function createPolicyEngine(input: PolicyEngineInput): PolicyEngine {
     whoCan: (tool, agent) => whoCan({ textById, factsById, entities }, tool, agent),
   };
 }
+
+function rejectUnknownGroups(
+  factsById: ReadonlyMap<string, PolicyFacts>,
+  groups: ReadonlySet<string>,
+): void {
+  for (const facts of factsById.values()) {
+    const unknown = (facts.approvers ?? []).find((name) => name !== runUser && !groups.has(name));
+    if (unknown !== undefined) {
+      throw new PolicyLoadError(
+        `${facts.fileName}: policy ${facts.id}: @approvers names "${unknown}", which no approver in approvers.json belongs to`,
+      );
+    }
+  }
+}
+
+/** In @approvers, the user on whose behalf the run acts, rather than a group. */
+const runUser = 'run_user';
 
 /** A policy naming what the bundle does not define fails the bundle, never a request. */
 function rejectUnknownNames(
@@ -175,7 +201,7 @@ function decide(
       `Cedar could not evaluate the request: ${describeCedarErrors(answer.errors)}`,
     ]);
   }
-  return interpretResponse(state.factsById, proposal.tool, answer.response);
+  return interpretResponse(state.factsById, proposal.tool, answer.response, run);
 }
 
 /**
@@ -245,6 +271,7 @@ function interpretResponse(
   factsById: ReadonlyMap<string, PolicyFacts>,
   tool: string,
   response: Response,
+  run: RunFacts | undefined,
 ): PolicyVerdict {
   const determining = response.diagnostics.reason
     .map((id) => factsById.get(id))
@@ -270,10 +297,10 @@ function interpretResponse(
   if (response.decision === 'deny') {
     return deny('no_policy_permits', [`no policy permits this agent to call ${tool}`]);
   }
-  return permit(determining, tool);
+  return permit(determining, tool, run);
 }
 
-function permit(permits: PolicyFacts[], tool: string): PolicyVerdict {
+function permit(permits: PolicyFacts[], tool: string, run: RunFacts | undefined): PolicyVerdict {
   const policy_ids = permits.map((facts) => facts.id);
   const needingApproval = permits.filter((facts) => facts.approvalRequired);
   if (needingApproval.length > 0) {
@@ -289,6 +316,10 @@ function permit(permits: PolicyFacts[], tool: string): PolicyVerdict {
         (facts) => `policy ${facts.id} permits ${tool} only with a human's approval`,
       ),
       ...(forRun === undefined ? {} : { approval_for_run: forRun }),
+      // In policy id order: Cedar's order of determining policies is not part of its contract.
+      approval_requirements: needingApproval
+        .map((facts) => approvalRequirementOf(facts, run))
+        .sort((a, b) => a.policy_id.localeCompare(b.policy_id)),
     };
   }
   return { decision: 'allow', policy_ids, reasons: policy_ids.map((id) => `policy ${id} permits ${tool}`) };
@@ -296,4 +327,21 @@ function permit(permits: PolicyFacts[], tool: string): PolicyVerdict {
 
 function deny(reason_code: ReasonCode, reasons: string[], policy_ids: string[] = []): PolicyVerdict {
   return { decision: 'deny', policy_ids, reason_code, reasons };
+}
+
+/**
+ * Who must approve for one policy: `quorum` distinct approvers of its groups, or the run's user
+ * where it names run_user (a run without a user has none, so only the groups count, and a policy
+ * naming run_user alone cannot be met: its requests expire).
+ */
+function approvalRequirementOf(facts: PolicyFacts, run: RunFacts | undefined): ApprovalRequirement {
+  const groups = (facts.approvers ?? []).filter((name) => name !== runUser);
+  const namesRunUser = facts.approvers?.includes(runUser) === true;
+  return {
+    policy_id: facts.id,
+    quorum: facts.quorum ?? 1,
+    // Present whenever the policy names approvers, so "only the run's user" never widens to anyone.
+    ...(facts.approvers === undefined ? {} : { groups }),
+    ...(namesRunUser && run?.user_id !== undefined ? { run_user: run.user_id } : {}),
+  };
 }

@@ -21,6 +21,10 @@ export interface PolicyFacts {
    * rest of the run, so that later calls with the same values need no second answer.
    */
   approvalForRun?: string[];
+  /** `@approvers("finance, run_user")`: who may approve; absent, any approver. */
+  approvers?: string[];
+  /** `@quorum("2")`: distinct approvals needed; absent, one. */
+  quorum?: number;
 }
 
 export interface LoadedPolicySet {
@@ -39,6 +43,12 @@ export class PolicyLoadError extends Error {
  * such as `@approval("requried")` would otherwise silently turn an approval into a plain allow.
  */
 const approvalAnnotationValues = new Set(['required']);
+
+/** The most approvals a policy may ask for: beyond it, a request could never be met in time. */
+const maxQuorum = 10;
+
+/** An approver group as approvers.json names them, or `run_user`, the run's own user. */
+const approverName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** An argument path as tool files write them: `$.recipient`, `$.payee.iban`. */
 const argumentPath = /^\$(\.[A-Za-z0-9_-]+)+$/;
@@ -100,21 +110,49 @@ function readPolicyFacts(fileName: string, policyText: string): PolicyFacts {
     );
   }
   const approvalRequired = approval === 'required';
+  const facts: PolicyFacts = { id, fileName, effect: parsed.json.effect, approvalRequired };
+  const approvalOnly = (annotation: string) => {
+    if (!approvalRequired || parsed.json.effect !== 'permit') {
+      throw new PolicyLoadError(
+        `${fileName}: policy "${id}" has @${annotation} but is not a permit with @approval("required"); only a policy asking for approval can say how`,
+      );
+    }
+  };
   const forRun = annotations['approval_for_run'];
-  if (forRun === undefined) return { id, fileName, effect: parsed.json.effect, approvalRequired };
-  const paths = forRun.split(',').map((path) => path.trim());
-  if (!approvalRequired || parsed.json.effect !== 'permit') {
-    throw new PolicyLoadError(
-      `${fileName}: policy "${id}" has @approval_for_run but is not a permit with @approval("required"); only an approval can cover the rest of a run`,
-    );
+  if (forRun !== undefined) {
+    approvalOnly('approval_for_run');
+    const paths = forRun.split(',').map((path) => path.trim());
+    const malformed = paths.find((path) => !argumentPath.test(path));
+    if (malformed !== undefined) {
+      throw new PolicyLoadError(
+        `${fileName}: policy "${id}" has @approval_for_run("${forRun}"); "${malformed}" is not an argument path such as $.recipient`,
+      );
+    }
+    facts.approvalForRun = paths;
   }
-  const malformed = paths.find((path) => !argumentPath.test(path));
-  if (malformed !== undefined) {
-    throw new PolicyLoadError(
-      `${fileName}: policy "${id}" has @approval_for_run("${forRun}"); "${malformed}" is not an argument path such as $.recipient`,
-    );
+  const approvers = annotations['approvers'];
+  if (approvers !== undefined) {
+    approvalOnly('approvers');
+    const names = approvers.split(',').map((name) => name.trim());
+    const malformed = names.find((name) => !approverName.test(name));
+    if (malformed !== undefined) {
+      throw new PolicyLoadError(
+        `${fileName}: policy "${id}" has @approvers("${approvers}"); "${malformed}" is not a group name or run_user`,
+      );
+    }
+    facts.approvers = names;
   }
-  return { id, fileName, effect: parsed.json.effect, approvalRequired, approvalForRun: paths };
+  const quorum = annotations['quorum'];
+  if (quorum !== undefined) {
+    approvalOnly('quorum');
+    if (!/^[1-9][0-9]?$/.test(quorum) || Number(quorum) > maxQuorum) {
+      throw new PolicyLoadError(
+        `${fileName}: policy "${id}" has @quorum("${quorum}"); a quorum is a number of approvers from 1 to ${maxQuorum}`,
+      );
+    }
+    facts.quorum = Number(quorum);
+  }
+  return facts;
 }
 
 /** Cedar reports byte offsets into `text`; people read line and column. */

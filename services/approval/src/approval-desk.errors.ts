@@ -3,7 +3,8 @@ import { AirlockError } from '@airlock/contracts';
 import type { ApprovalStatus } from './approval-requests.store';
 
 /** Why the desk refuses an approver's request; the HTTP status follows from the code, in one place. */
-export type ApprovalDeskErrorCode = 'not_found' | 'not_pending' | 'forbidden' | 'halted' | 'not_for_run';
+export type ApprovalDeskErrorCode =
+  'not_found' | 'not_pending' | 'forbidden' | 'halted' | 'not_for_run' | 'already_approved';
 
 const statusOf: Record<ApprovalDeskErrorCode, HttpStatus> = {
   not_found: HttpStatus.NOT_FOUND,
@@ -11,6 +12,7 @@ const statusOf: Record<ApprovalDeskErrorCode, HttpStatus> = {
   forbidden: HttpStatus.FORBIDDEN,
   halted: HttpStatus.CONFLICT,
   not_for_run: HttpStatus.BAD_REQUEST,
+  already_approved: HttpStatus.CONFLICT,
 };
 
 /**

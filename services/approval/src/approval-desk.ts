@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   checkApprovalRight,
+  checkRequirementFit,
   isApprovalExpired,
+  quorumStanding,
+  requirementsOf,
   runApprovalKey,
   type Approver,
 } from '@airlock/approval-rules';
@@ -29,6 +32,14 @@ import { toApprovalView, type ApprovalView } from './approval-view';
 import { DecisionAnnouncer } from './decision-announcer';
 
 export type ApproverVerdict = 'approved' | 'denied';
+
+/** An answer's effect: the request's status, and while a quorum is not met, who approved and what is missing. */
+export interface DecideResult {
+  proposal_id: string;
+  status: ApprovalStatus;
+  approved_by?: string[];
+  missing?: string[];
+}
 
 /** How long a decision may take to be announced by the request that made it before the sweeper steps in. */
 const announcementGraceMs = 5000;
@@ -127,7 +138,7 @@ export class ApprovalDesk implements GateRoutes {
     verdict: ApproverVerdict,
     comment: string | undefined,
     forRestOfRun = false,
-  ): Promise<{ proposal_id: string; status: ApprovalStatus }> {
+  ): Promise<DecideResult> {
     const request = await this.requireRequest(proposalId);
     if (request.status !== 'pending') throw notPending(proposalId, request.status);
     if (isApprovalExpired(request.requested_at, this.bundle.approvers, new Date())) {
@@ -135,12 +146,42 @@ export class ApprovalDesk implements GateRoutes {
       throw await this.conflictWithCurrentStatus(proposalId);
     }
     this.requireApprovalRight(approver, request);
+    const requirements = requirementsOf(request.decision.approval_requirements);
+    const fit = checkRequirementFit(approver.id, requirements, this.bundle.approvers);
+    if (!fit.ok) throw new ApprovalDeskError('forbidden', fit.reason);
     const halt = verdict === 'approved' ? this.haltOf(request.decision.proposal) : undefined;
     if (halt !== undefined) {
       await this.closeHalted(request, halt);
       throw new ApprovalDeskError('halted', `cannot approve: ${halt.reason}`, 'halted');
     }
     const runApproval = forRestOfRun ? this.runApprovalOf(request, verdict, approver) : undefined;
+    // One approver's deny ends the request; approvals add up until every requirement is met.
+    if (verdict === 'approved') {
+      const approved = await this.store.addApproval(proposalId, approver.id, comment ?? null);
+      if (approved === 'already_approved') {
+        throw new ApprovalDeskError(
+          'already_approved',
+          `${approver.id} already approved proposal ${proposalId}`,
+        );
+      }
+      if (approved === undefined) throw await this.conflictWithCurrentStatus(proposalId);
+      const approverIds = approved.approvals.map((approval) => approval.approver_id);
+      const standing = quorumStanding(approverIds, requirements, this.bundle.approvers);
+      if (!standing.met) {
+        this.logger.event('info', 'approval counted; the quorum is not met yet', {
+          run_id: request.run_id,
+          proposal_id: proposalId,
+          approver_id: approver.id,
+          missing: standing.missing,
+        });
+        return {
+          proposal_id: proposalId,
+          status: 'pending',
+          approved_by: approverIds,
+          missing: standing.missing,
+        };
+      }
+    }
     const closed =
       runApproval === undefined
         ? await this.store.close(proposalId, verdict, approver.id, comment ?? null)
@@ -156,6 +197,15 @@ export class ApprovalDesk implements GateRoutes {
     const paths = request.decision.approval_for_run;
     if (verdict !== 'approved') {
       throw new ApprovalDeskError('not_for_run', 'only an approval can cover the rest of the run');
+    }
+    // One approver's answer must not stand for a quorum's on the calls to come.
+    if (
+      requirementsOf(request.decision.approval_requirements).some((requirement) => requirement.quorum > 1)
+    ) {
+      throw new ApprovalDeskError(
+        'not_for_run',
+        'cannot approve for the rest of the run: this request needs several approvers',
+      );
     }
     const key = paths === undefined ? undefined : runApprovalKey(paths, request.decision.proposal.arguments);
     if (paths === undefined || key === undefined) {
@@ -195,7 +245,12 @@ export class ApprovalDesk implements GateRoutes {
     });
     const agent = this.bundle.agents.get(proposal.agent_id);
     if (approval === undefined || agent === undefined) return false;
-    if (!checkApprovalRight(approval.approved_by, agent).ok) return false;
+    // The approver must still be one who may decide this call alone, as when they answered.
+    const requirements = requirementsOf(decision.approval_requirements);
+    const stillFits =
+      checkApprovalRight(approval.approved_by, agent, this.bundle.approvers).ok &&
+      quorumStanding([approval.approved_by], requirements, this.bundle.approvers).met;
+    if (!stillFits) return false;
     const approved = await this.store.openApprovedForRun(
       decision,
       currentTraceHeaders(),
@@ -313,7 +368,7 @@ export class ApprovalDesk implements GateRoutes {
       const message = `agent ${request.agent_id} is not in the active bundle; nobody can decide for it`;
       throw new ApprovalDeskError('forbidden', message);
     }
-    const right = checkApprovalRight(approver.id, agent);
+    const right = checkApprovalRight(approver.id, agent, this.bundle.approvers);
     if (!right.ok) throw new ApprovalDeskError('forbidden', right.reason);
   }
 

@@ -157,4 +157,20 @@ describe('ApprovalRequestsStore', () => {
     });
     expect(await store.openApprovedForRun(later, {}, new Date(), approval, 'covered')).toBeUndefined();
   });
+
+  it('adds each approver once toward a quorum, and nothing once the request is closed', async () => {
+    await open('p-quorum', 'run-quorum', 'agent-4');
+    const first = await store.addApproval('p-quorum', 'bob', 'looks right');
+    expect(first).toMatchObject({
+      status: 'pending',
+      approvals: [{ approver_id: 'bob', comment: 'looks right' }],
+    });
+    expect(await store.addApproval('p-quorum', 'bob', 'again')).toBe('already_approved');
+    const second = await store.addApproval('p-quorum', 'carol', null);
+    expect(
+      second !== 'already_approved' && second?.approvals.map((approval) => approval.approver_id),
+    ).toEqual(['bob', 'carol']);
+    await store.close('p-quorum', 'approved', 'carol', null);
+    expect(await store.addApproval('p-quorum', 'dave', null)).toBeUndefined();
+  });
 });

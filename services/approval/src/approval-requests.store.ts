@@ -30,6 +30,8 @@ export const approvalRequestsMigrations = [
   // The code of the halt that closed a request goes into its outcome.
   `ALTER TABLE approval_requests ADD COLUMN IF NOT EXISTS halt_code text`,
   statusCheckMigration('approval_requests', approvalStatuses),
+  // Each approval so far of a request that needs several (@quorum), with who, when and why.
+  `ALTER TABLE approval_requests ADD COLUMN IF NOT EXISTS approvals jsonb NOT NULL DEFAULT '[]'`,
   // Approvals for the rest of a run (@approval_for_run): what they cover, and whose answer it was.
   `CREATE TABLE IF NOT EXISTS run_approvals (
      run_id             text NOT NULL,
@@ -79,6 +81,14 @@ export interface ApprovalRequest {
   published: boolean;
   /** Set on a request a halt closed: the halt's reason code (its sentence is the comment). */
   halt_code: string | null;
+  /** The approvals given so far, in order; the request closes approved once they meet its quorum. */
+  approvals: RecordedApproval[];
+}
+
+export interface RecordedApproval {
+  approver_id: string;
+  comment: string | null;
+  approved_at: string;
 }
 
 /** How a halt closes a request: who halted, the reason code, and the sentence for the outcome. */
@@ -272,6 +282,31 @@ export class ApprovalRequestsStore {
       [...requestValues(decision, traceHeaders, requestedAt), approval.approved_by, comment],
     );
     return inserted.rows[0];
+  }
+
+  /**
+   * Adds one approver's approval to a pending request, once per approver: 'already_approved' when
+   * they approved it before, undefined when it is no longer pending.
+   */
+  async addApproval(
+    proposalId: string,
+    approverId: string,
+    comment: string | null,
+  ): Promise<ApprovalRequest | 'already_approved' | undefined> {
+    const approval: RecordedApproval = {
+      approver_id: approverId,
+      comment,
+      approved_at: new Date().toISOString(),
+    };
+    const added = await this.pool.query<ApprovalRequest>(
+      `UPDATE approval_requests SET approvals = approvals || $2::jsonb
+       WHERE proposal_id = $1 AND status = 'pending' AND NOT approvals @> $3::jsonb
+       RETURNING *`,
+      [proposalId, JSON.stringify([approval]), JSON.stringify([{ approver_id: approverId }])],
+    );
+    if (added.rows[0] !== undefined) return added.rows[0];
+    const current = await this.find(proposalId);
+    return current?.status === 'pending' ? 'already_approved' : undefined;
   }
 
   async markPublished(proposalId: string): Promise<void> {

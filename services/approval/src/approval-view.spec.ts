@@ -36,6 +36,7 @@ function storedRequest(overrides: Partial<ApprovalRequest> = {}): ApprovalReques
     comment: null,
     published: false,
     halt_code: null,
+    approvals: [],
     ...overrides,
   };
 }
@@ -52,6 +53,8 @@ describe('toApprovalView', () => {
       arguments: { amount_usd: 120 },
       policy_ids: ['refunds-need-approval'],
       approval_for_run: null,
+      needs: ['1 approval from any approver'],
+      approvals: [],
       requested_at: '2026-01-01T00:00:00.000Z',
       expires_at: '2026-01-01T00:10:00.000Z',
       status: 'pending',

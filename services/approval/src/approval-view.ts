@@ -1,6 +1,6 @@
-import { approvalDeadline } from '@airlock/approval-rules';
+import { approvalDeadline, describeRequirement, requirementsOf } from '@airlock/approval-rules';
 import type { ApproverRegistry } from '@airlock/contracts';
-import type { ApprovalRequest, ApprovalStatus } from './approval-requests.store';
+import type { ApprovalRequest, ApprovalStatus, RecordedApproval } from './approval-requests.store';
 
 /** What the approval API shows an approver about one request. */
 export interface ApprovalView {
@@ -12,6 +12,10 @@ export interface ApprovalView {
   policy_ids: string[];
   /** Argument paths an approval may cover for the rest of the run (`for_rest_of_run`), if any. */
   approval_for_run: string[] | null;
+  /** Who must approve, per policy asking: "policy refunds-need-finance needs 2 approvals from finance". */
+  needs: string[];
+  /** The approvals given so far, toward the quorum. */
+  approvals: RecordedApproval[];
   requested_at: string;
   expires_at: string;
   status: ApprovalStatus;
@@ -27,6 +31,8 @@ export function toApprovalView(request: ApprovalRequest, registry: ApproverRegis
     arguments: request.decision.proposal.arguments,
     policy_ids: request.decision.policy_ids,
     approval_for_run: request.decision.approval_for_run ?? null,
+    needs: requirementsOf(request.decision.approval_requirements).map(describeRequirement),
+    approvals: request.approvals,
     requested_at: request.requested_at.toISOString(),
     expires_at: approvalDeadline(request.requested_at, registry).toISOString(),
     status: request.status,

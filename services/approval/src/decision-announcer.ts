@@ -70,6 +70,8 @@ export class DecisionAnnouncer {
     if (request.status !== 'approved') {
       return { ...decided, attestations, decision: request.status === 'denied' ? 'denied' : 'expired' };
     }
+    // Everyone whose approval counted; a request approved under a run approval has none recorded.
+    const approverIds = request.approvals.map((approval) => approval.approver_id);
     const approval = await signAttestation(this.signingKey, {
       gate: 'approval',
       verdict: 'approved',
@@ -78,7 +80,12 @@ export class DecisionAnnouncer {
       proposal_hash,
       bundle_hash: this.bundle.hash,
     });
-    return { ...decided, attestations: [...attestations, approval], decision: 'approved' };
+    return {
+      ...decided,
+      ...(approverIds.length === 0 ? {} : { approver_ids: approverIds }),
+      attestations: [...attestations, approval],
+      decision: 'approved',
+    };
   }
 
   /** Denied, expired and halted requests end the proposal here; an approved one goes on to budget. */

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadBundle, readGateKeys } from '@airlock/bundle';
+import { approverGroupsOf, loadBundle, readGateKeys } from '@airlock/bundle';
 import { CompactedTopicFeed, GatePipeline } from '@airlock/messaging';
 import { createPolicyEngine, EntityOverlay, entityKeyOf } from '@airlock/policy-engine';
 import { openServiceStore } from '@airlock/postgres';
@@ -17,6 +17,7 @@ function shadowOf(dir: string | undefined): ShadowBundle | null {
     policies: candidate.policies,
     tools: candidate.tools,
     entities: candidate.entities,
+    approverGroups: approverGroupsOf(candidate),
   });
   return { hash: candidate.hash, agents: candidate.agents, engine };
 }
@@ -29,6 +30,7 @@ startOrExit('policy', async (logger) => {
     policies: bundle.policies,
     tools: bundle.tools,
     entities: bundle.entities,
+    approverGroups: approverGroupsOf(bundle),
   });
   const { signingKey, keyring } = readGateKeys(config.AIRLOCK_SECRETS_DIR, 'policy');
   logger.event('info', 'policy bundle loaded', {

@@ -178,6 +178,9 @@ export class PolicyGate implements GateRoutes {
           ...(verdict.decision === 'deny' || verdict.approval_for_run === undefined
             ? {}
             : { approval_for_run: verdict.approval_for_run }),
+          ...(verdict.decision === 'deny' || verdict.approval_requirements === undefined
+            ? {}
+            : { approval_requirements: verdict.approval_requirements }),
         },
       ),
     );

@@ -164,6 +164,10 @@ export interface ApprovalDecision {
   attestations: Attestations;
   decision: 'approved' | 'denied' | 'expired';
   approver_id?: string;
+  /**
+   * Every approver whose approval counted toward the quorum, in the order they answered; approver_id is the last.
+   */
+  approver_ids?: string[];
   comment?: string;
   /**
    * This interface was referenced by `Definitions`'s JSON-Schema
@@ -359,9 +363,28 @@ export interface PolicyDecision {
    */
   approval_for_run?: string[];
   /**
+   * With approval_required: what each policy asking for approval needs (@approvers, @quorum); the request is approved once every requirement is met by distinct approvers.
+   */
+  approval_requirements?: ApprovalRequirement[];
+  /**
    * The entities the policies read: the bundle's (named by bundle_hash) with every operator change up to this version over them (topic airlock.entities); 0 when there was none.
    */
   entities_version: number;
+}
+export interface ApprovalRequirement {
+  policy_id: string;
+  /**
+   * Distinct approvals this policy needs.
+   */
+  quorum: number;
+  /**
+   * Absent: any approver counts. Present: only members of these groups (none when empty), and run_user.
+   */
+  groups?: string[];
+  /**
+   * The run's user, who may approve their own assistant's proposal: an approver account with this id counts.
+   */
+  run_user?: string;
 }
 /**
  * Topic airlock.policy.shadow, type airlock.policy.shadow_disagreed: a candidate bundle, evaluated beside the active one on live traffic (AIRLOCK_SHADOW_BUNDLE_DIR), decided a proposal differently. Nothing acts on it; audit stores it and the view shadow_disagreements counts it.
@@ -722,6 +745,10 @@ export interface ApproverRegistry {
    * Requests one run may have waiting at once (default 5).
    */
   max_pending_per_run?: number;
+  /**
+   * Separation of duties: when true, no approver of the agent owner's team (the owner's `team` here) may decide the agent's proposals, as the owner never may (default false).
+   */
+  exclude_owner_team?: boolean;
   approvers: TokenAccount[];
   /**
    * Who may halt and resume agents, tools, teams, runs or everything over the operator API. An operator is not an approver unless listed there too, with a token of its own.
@@ -739,6 +766,14 @@ export interface TokenAccount {
    * SHA-256 (hex) of the person's bearer token; the token itself is never stored here.
    */
   token_sha256: string;
+  /**
+   * Approver groups, such as finance, that policies name in @approvers("...").
+   */
+  groups?: string[];
+  /**
+   * The approver's own team, for exclude_owner_team.
+   */
+  team?: string;
 }
 /**
  * bundle/budgets.json: the caps budget enforces.
