@@ -29,11 +29,6 @@ export interface ProposeOptions {
   timeoutMs?: number;
   /** Yours to choose when you may need to send the proposal again (e.g. after a timeout). */
   proposalId?: string;
-  /**
-   * With `proposalId`, re-creates a proposal signed in an earlier process: the same id, content and
-   * issued_at sign to the same message, which Airlock takes as a redelivery.
-   */
-  issuedAt?: string;
   workflow?: string;
 }
 
@@ -130,7 +125,7 @@ export class AirlockAgent {
           agent_id: this.agentId,
           tool,
           arguments: args,
-          issued_at: options.issuedAt ?? new Date().toISOString(),
+          issued_at: new Date().toISOString(),
           ...(options.workflow === undefined ? {} : { workflow: options.workflow }),
           ...(ticket === undefined ? {} : { run_ticket: ticket }),
         }),
