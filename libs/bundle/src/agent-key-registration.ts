@@ -26,6 +26,8 @@ export interface RegisteredAgentKey {
   privateKeyFile: string;
   /** Where the key that was at privateKeyFile before now lives; it is moved aside, never deleted. */
   replacedKeyFile?: string;
+  /** Every key id the record lists now, the new one last: agents signing with any of them are accepted. */
+  listedKids: string[];
   /** True when the agent had no record and this created it. */
   createdRecord: boolean;
 }
@@ -78,6 +80,7 @@ export function registerAgentKey(request: AgentKeyRegistration): RegisteredAgent
     recordFile,
     privateKeyFile,
     ...(replacedKeyFile === undefined ? {} : { replacedKeyFile }),
+    listedKids: [...record.public_keys.map((key) => key.kid), kid],
     createdRecord: existing === undefined,
   };
 }
