@@ -57,6 +57,18 @@ const rows = [
 ];
 
 describe('timelineOf', () => {
+  it('orders by time, then within a second by gate, whatever order audit chained the topics in', () => {
+    const accepted = row(1, { seq: 2, event_time: '2026-11-25 10:00:00' });
+    const decided = row(2, { seq: 1, event_time: '2026-11-25 10:00:00', topic: 'airlock.policy.decisions' });
+    const halted = row(3, { seq: 3, event_time: '2026-11-25 09:59:59', topic: 'airlock.control' });
+    const outcome = row(4, {
+      seq: 4,
+      event_time: '2026-11-25 10:00:00',
+      topic: 'airlock.proposals.outcomes',
+    });
+    expect(timelineOf([outcome, accepted, decided, halted]).map((event) => event.seq)).toEqual([3, 2, 1, 4]);
+  });
+
   it('keeps what an operator reads of each event, drops the payload and hashes, and makes times ISO', () => {
     const [first, , third] = timelineOf(rows);
     expect(first).toEqual({

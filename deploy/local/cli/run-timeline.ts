@@ -1,4 +1,5 @@
 import type { ChainedAuditRow } from '@airlock/audit-record';
+import { topics, type TopicKey } from '@airlock/contracts';
 import { printable, table } from './text-layout';
 
 /** One event of a run as the timeline shows it; what `airlock timeline --json` prints per event. */
@@ -21,9 +22,31 @@ export interface TimelineEvent {
   attestation_error: string;
 }
 
-/** The audit's rows of one run (in chain order), without the payload and the hashes. */
+/** Where a proposal's events come from, in the order the gates handle it. */
+const gateOrder: readonly TopicKey[] = [
+  'proposals',
+  'accepted',
+  'policyDecisions',
+  'policyShadow',
+  'approvalDecisions',
+  'budgetReservations',
+  'actionsExecuted',
+  'outcomes',
+];
+const stageOf = new Map(gateOrder.map((key, index) => [topics[key].name as string, index]));
+
+/**
+ * The audit's rows of one run, without the payload and the hashes, in the order they happened: by
+ * time, and within one second (event_time's precision) by gate. The chain's seq is the order audit
+ * read the topics in, which for one proposal may put the policy's decision before intake's acceptance.
+ */
 export function timelineOf(rows: readonly ChainedAuditRow[]): TimelineEvent[] {
-  return rows.map((row) => ({
+  const stage = (row: ChainedAuditRow) => stageOf.get(row.topic) ?? gateOrder.length;
+  const ordered = [...rows].sort(
+    (a, b) =>
+      a.event_time.localeCompare(b.event_time) || stage(a) - stage(b) || Number(a.seq) - Number(b.seq),
+  );
+  return ordered.map((row) => ({
     // ClickHouse sends UInt64 as text in JSON, so seq is made a number here.
     seq: Number(row.seq),
     time: `${row.event_time}Z`.replace(' ', 'T'),
