@@ -41,16 +41,17 @@ function controlChange(state: 'halt' | 'resume'): Command {
       state === 'halt'
         ? 'stop every proposal the scope covers that has not executed (ADR 0009)'
         : 'lift a halt of the scope',
-    async run({ operands, options }, context) {
+    async run(input, context) {
+      const { operands } = input;
       const change = await context
-        .operatorApi(text({ operands, options }, 'as'))
+        .operatorApi(text(input, 'as'))
         .call<{ state: string; key: string; operator_id: string }>(
           'POST',
           state === 'halt' ? '/operator/halts' : '/operator/resumes',
           {
             kind: operands['kind'],
             ...(operands['id'] === undefined ? {} : { id: operands['id'] }),
-            reason: options['reason'],
+            reason: text(input, 'reason'),
           },
         );
       return {
