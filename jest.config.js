@@ -21,6 +21,7 @@ module.exports = {
         '<rootDir>/libs/**/*.spec.ts',
         '<rootDir>/services/**/*.spec.ts',
         '<rootDir>/test/agentdojo/**/*.spec.ts',
+        '<rootDir>/deploy/**/*.spec.ts',
       ],
     },
     {

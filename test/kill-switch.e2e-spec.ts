@@ -205,29 +205,16 @@ describe('the kill switch', () => {
 
   it("lets an operator halt, list and resume from the command line, with the operator's token", async () => {
     const cli = (...args: string[]) =>
-      spawnSync(
-        'npx',
-        [
-          'ts-node',
-          '--transpile-only',
-          '-P',
-          'tsconfig.json',
-          '-r',
-          'tsconfig-paths/register',
-          'deploy/local/airlock-cli.ts',
-          ...args,
-        ],
-        {
-          cwd: join(__dirname, '..'),
-          encoding: 'utf8',
-          env: {
-            ...process.env,
-            AIRLOCK_APPROVAL_URL: airlock.stack.approvalUrl,
-            AIRLOCK_BUDGET_URL: airlock.stack.budgetUrl,
-            AIRLOCK_OPERATOR_TOKEN: olivia(),
-          },
+      spawnSync(process.execPath, ['bin/airlock.js', ...args], {
+        cwd: join(__dirname, '..'),
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          AIRLOCK_APPROVAL_URL: airlock.stack.approvalUrl,
+          AIRLOCK_BUDGET_URL: airlock.stack.budgetUrl,
+          AIRLOCK_OPERATOR_TOKEN: olivia(),
         },
-      );
+      });
     const halted = cli('halt', 'tool', 'email.send', '--reason', 'mailer misbehaves');
     expect(halted.status).toBe(0);
     expect(halted.stdout).toContain('halted: tool:email.send (by olivia)');

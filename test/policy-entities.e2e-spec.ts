@@ -141,28 +141,15 @@ describe("operators' policy entities", () => {
 
   it("sets, lists, shows and removes an entity from the command line, with the operator's token", () => {
     const cli = (...args: string[]) =>
-      spawnSync(
-        'npx',
-        [
-          'ts-node',
-          '--transpile-only',
-          '-P',
-          'tsconfig.json',
-          '-r',
-          'tsconfig-paths/register',
-          'deploy/local/airlock-cli.ts',
-          ...args,
-        ],
-        {
-          cwd: join(__dirname, '..'),
-          encoding: 'utf8',
-          env: {
-            ...process.env,
-            AIRLOCK_APPROVAL_URL: airlock.stack.approvalUrl,
-            AIRLOCK_OPERATOR_TOKEN: olivia(),
-          },
+      spawnSync(process.execPath, ['bin/airlock.js', ...args], {
+        cwd: join(__dirname, '..'),
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          AIRLOCK_APPROVAL_URL: airlock.stack.approvalUrl,
+          AIRLOCK_OPERATOR_TOKEN: olivia(),
         },
-      );
+      });
     const set = cli(
       'entity',
       'set',

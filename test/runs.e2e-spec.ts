@@ -174,16 +174,11 @@ describe('runs opened by launchers', () => {
     await waitForRows(`run_id = 'run-tainted' AND topic = 'airlock.policy.decisions' AND decision = 'deny'`);
     const backtest = (bundleDir: string) =>
       spawnSync(
-        'npx',
+        process.execPath,
         [
-          ...['ts-node', '--transpile-only', '-P', 'tsconfig.json', '-r', 'tsconfig-paths/register'],
-          ...['deploy/local/airlock-cli.ts', 'policy', 'backtest', '--bundle', bundleDir],
-          ...[
-            '--database',
-            airlock.stack.database,
-            '--since',
-            new Date(Date.now() - 3_600_000).toISOString(),
-          ],
+          ...['bin/airlock.js', 'policy', 'backtest', '--bundle', bundleDir],
+          ...['--database', airlock.stack.database],
+          ...['--since', new Date(Date.now() - 3_600_000).toISOString()],
         ],
         { cwd: join(__dirname, '..'), encoding: 'utf8' },
       );

@@ -25,6 +25,7 @@ export {
 export { redact, redactedMarker } from './redaction';
 export {
   auditRowColumns,
+  laterAuditRowColumns,
   chainRow,
   verifyChain,
   genesisHash,

@@ -1,3 +1,4 @@
+export { nextKid, registerAgentKey, type AgentKeyRegistration, type RegisteredAgentKey } from './agent-key-registration';
 export { BundleError } from './bundle-error';
 export { approverGroupsOf, Bundle, loadBundle, loadPolicyTests } from './load-bundle';
 export { assembleLocalBundle, type LocalBundleOptions, type LocalBundlePaths } from './local-bundle-assembly';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { verifyChain } from '@airlock/audit-record';
+import { chainRow, verifyChain } from '@airlock/audit-record';
 import { attestEvent } from '@airlock/attestation';
 import { buildEnvelope, outcomeEnvelope, type ActionExecuted } from '@airlock/contracts';
 import type { RawKafkaMessage } from '@airlock/messaging';
@@ -117,6 +117,36 @@ describe('audit against the real ClickHouse', () => {
     );
     expect(rows).toBe(1);
     expect(verifyChain(await audit.store.loadRun('run-redelivered'))).toEqual({ ok: true, length: 1 });
+  });
+
+  it("reads back a run's team, which the hash covers, so a launcher-opened run verifies", async () => {
+    const row = chainRow(undefined, {
+      event_id: 'e-team',
+      event_type: 'airlock.proposal.accepted',
+      topic: 'airlock.proposals.accepted',
+      event_time: '2026-11-25 10:00:00',
+      run_id: 'run-team',
+      proposal_id: 'p-1',
+      agent_id: 'support-triage',
+      tool: 'tickets.create',
+      team: 'support',
+      decision: 'accepted',
+      outcome: '',
+      reason_code: '',
+      reasons: [],
+      policy_ids: [],
+      bundle_hash: '',
+      cost_usd: 0,
+      trace_id: '',
+      payload: '{}',
+      attested_by: 'intake',
+      attestation: 'verified',
+      attestation_error: '',
+    });
+    await audit.store.insertEvents([row]);
+    const rows = await audit.store.loadRun('run-team');
+    expect(rows[0]?.team).toBe('support');
+    expect(verifyChain(rows)).toEqual({ ok: true, length: 1 });
   });
 
   it('quarantines an unparseable message with its raw bytes and counts it per day, topic and reason', async () => {

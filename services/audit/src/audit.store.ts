@@ -1,5 +1,6 @@
 import {
   auditRowColumns,
+  laterAuditRowColumns,
   storedEventKey,
   toClickHouseDateTime,
   type AuditRow,
@@ -20,7 +21,14 @@ export type QuarantinedMessage = Pick<
   'topic' | 'kafka_partition' | 'kafka_offset' | 'reason_code' | 'reason'
 >;
 
-const chainedColumns: readonly (keyof ChainedAuditRow)[] = [...auditRowColumns, 'seq', 'prev_hash', 'hash'];
+/** Every column the hash covers, the later ones included: a row read without them fails verification. */
+const chainedColumns: readonly (keyof ChainedAuditRow)[] = [
+  ...auditRowColumns,
+  ...laterAuditRowColumns,
+  'seq',
+  'prev_hash',
+  'hash',
+];
 
 /** Keeps each "already stored?" query far below ClickHouse's 256 KiB max_query_size. */
 const maxRowsPerLookup = 100;
