@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import { useAirlockStack } from '@airlock/testing';
 
 /**
- * What policies say about who approves (docs/policies.md): an approval that covers the rest of a
- * run (@approval_for_run), a human answering once for "this charge, in this run"; and a quorum of
- * a group (@approvers, @quorum) with separation of duties (exclude_owner_team).
+ * The humans in the loop (docs/policies.md): an approval that covers the rest of a run
+ * (@approval_for_run), a human answering once for "this charge, in this run"; a quorum of a group
+ * (@approvers, @quorum) with separation of duties (exclude_owner_team); and the queue where an
+ * operator records what really happened to a call whose outcome was unknown.
  */
-describe('approval rules', () => {
+describe('humans in the loop', () => {
   const airlock = useAirlockStack({
+    // A tool that answers after a second leaves its call's outcome unknown.
+    env: { AIRLOCK_TOOL_TIMEOUT_MS: '1000' },
     editBundle: (dir) => {
       const path = join(dir, 'policies', 'support.cedar');
       // Refunds up to $200 need one approver (one answer covering the charge for the run); more,
@@ -187,5 +190,84 @@ when { context.arguments.amount_cents > 20000 && context.arguments.amount_cents 
       (await approvals(`/approvals/${refundId}/deny`, 'carol', 'POST', { comment: 'not this one' })).status,
     ).toBe(200);
     expect(await airlock.stack.watcher.waitForVerdict(refundId)).toBe('approval_denied/approver_denied');
+  });
+
+  describe('an outcome nobody could tell', () => {
+    const operatorApi = (
+      method: string,
+      path: string,
+      token: string,
+      body?: unknown,
+      base = airlock.stack.approvalUrl,
+    ) =>
+      fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const olivia = () => airlock.stack.operatorToken('olivia');
+    const runCalls = async (runId: string) =>
+      (
+        (await (
+          await operatorApi('GET', `/budget/runs/${runId}`, olivia(), undefined, airlock.stack.budgetUrl)
+        ).json()) as {
+          per_run: { calls: number };
+        }
+      ).per_run.calls;
+
+    it('waits for an operator, whose "it never happened" gives the run its call back, audited', async () => {
+      airlock.stack.standIn.delayResponses(3000);
+      const proposal = airlock.agent.proposal('run-unknown', 'tickets.create', {
+        title: 'Slow desk',
+        priority: 'low',
+      });
+      try {
+        await airlock.agent.submit(proposal);
+        expect(await airlock.stack.watcher.waitForVerdict(proposal.proposal_id)).toMatch(/^unknown\//);
+      } finally {
+        airlock.stack.standIn.delayResponses(0);
+      }
+      let queued: { proposal_id: string; happened: string | null }[] = [];
+      for (let attempt = 0; attempt < 50 && queued.length === 0; attempt += 1) {
+        const listed = (await (await operatorApi('GET', '/operator/unknown-outcomes', olivia())).json()) as {
+          unknown_outcomes: typeof queued;
+        };
+        queued = listed.unknown_outcomes.filter((row) => row.proposal_id === proposal.proposal_id);
+        if (queued.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(queued).toEqual([
+        expect.objectContaining({ proposal_id: proposal.proposal_id, happened: null }),
+      ]);
+      expect(await runCalls('run-unknown')).toBe(1);
+
+      const path = `/operator/unknown-outcomes/${proposal.proposal_id}/resolution`;
+      const finding = { happened: 'failed', note: 'no ticket in the desk for it' };
+      expect((await operatorApi('POST', path, airlock.stack.approverToken('bob'), finding)).status).toBe(403);
+      const resolved = await operatorApi('POST', path, olivia(), finding);
+      expect(resolved.status).toBe(201);
+      expect(await resolved.json()).toMatchObject({ happened: 'failed', resolved_by: 'olivia' });
+      expect((await operatorApi('POST', path, olivia(), { ...finding, happened: 'succeeded' })).status).toBe(
+        409,
+      );
+      expect(
+        (await operatorApi('POST', '/operator/unknown-outcomes/p-never/resolution', olivia(), finding))
+          .status,
+      ).toBe(404);
+
+      // Budget gave the call back, and audit holds the resolution, attested by the approval service.
+      for (let attempt = 0; attempt < 50 && (await runCalls('run-unknown')) !== 0; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(await runCalls('run-unknown')).toBe(0);
+      let rows: { decision: string; attestation: string }[] = [];
+      for (let attempt = 0; attempt < 100 && rows.length === 0; attempt += 1) {
+        rows = await airlock.stack.clickhouse.select<{ decision: string; attestation: string }>(
+          `SELECT decision, attestation FROM ${airlock.stack.database}.events FINAL
+            WHERE topic = 'airlock.outcomes.resolved' AND proposal_id = '${proposal.proposal_id}'`,
+        );
+        if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(rows).toEqual([{ decision: 'failed', attestation: 'verified' }]);
+    });
   });
 });

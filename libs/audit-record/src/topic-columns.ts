@@ -52,6 +52,12 @@ export function columnsOfTopic(topic: string, data: EventData): DecisionColumns 
       };
     case topics.usageAccounted.name:
       return { ...common, decision: 'accounted', cost_usd: numberField(data, 'cost_usd') };
+    case topics.resolutions.name: {
+      // What a human found really happened (succeeded, failed) and their note; the outcome column
+      // stays the proposals' own, so the views counting outcomes do not count a resolution twice.
+      const note = stringField(data, 'note');
+      return { ...common, decision: stringField(data, 'happened'), reasons: note === '' ? [] : [note] };
+    }
     case topics.control.name:
     case topics.entities.name: {
       // Who changed what (the scope or the entity, its version) stays in the payload; the state

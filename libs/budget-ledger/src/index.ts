@@ -18,6 +18,7 @@ export {
   measureOf,
   meterValue,
   reportedCostUsd,
+  refundOfSettled,
   settlementOf,
   windowStart,
   type Charge,

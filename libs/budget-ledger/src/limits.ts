@@ -194,6 +194,18 @@ export function settlementOf(
   });
 }
 
+/**
+ * What a settled call gives back when a human found it never happened: everything it counts,
+ * spend at the cost it settled at, except in-flight (given back at settlement already) and
+ * stopping rules (which count attempts, and it was attempted).
+ */
+export function refundOfSettled(charges: readonly Charge[], settledMicroUsd: number): Charge[] {
+  return charges.flatMap((charge) => {
+    if (charge.measure === 'in_flight' || charge.measure === 'rule') return [];
+    return [charge.measure === 'spend' ? { ...charge, amount: settledMicroUsd } : charge];
+  });
+}
+
 /** One order for every reservation, so that two of them lock the ledger rows they share in the same order. */
 export function inLockOrder(charges: readonly Charge[]): Charge[] {
   return charges

@@ -16,6 +16,7 @@ import usageAccountedSchema from '../../../schemas/events/airlock.usage.accounte
 import runsSchema from '../../../schemas/events/airlock.runs.schema.json';
 import shadowSchema from '../../../schemas/events/airlock.policy.shadow.schema.json';
 import entitiesSchema from '../../../schemas/events/airlock.entities.schema.json';
+import resolutionsSchema from '../../../schemas/events/airlock.outcomes.resolved.schema.json';
 import bundleEntitiesSchema from '../../../schemas/bundle/entities.schema.json';
 import type { CloudEventEnvelope, Proposal, RunClose, RunTicket, UsageReport } from './generated/events';
 import type { TopicKey, TopicPayloads } from './topics';
@@ -43,6 +44,7 @@ const payloadValidators: Record<TopicKey, ValidateFunction> = {
   runs: ajv.compile(runsSchema),
   control: ajv.compile(controlSchema),
   entities: ajv.compile(entitiesSchema),
+  resolutions: ajv.compile(resolutionsSchema),
 };
 const envelopeValidator = ajv.compile(envelopeSchema);
 const proposalValidator = ajv.compile({ $ref: `${definitionsSchema.$id}#/definitions/Proposal` });

@@ -5,6 +5,7 @@ import type {
   ControlChange,
   DeadLetter,
   EntityChange,
+  OutcomeResolution,
   PolicyDecision,
   ProposalAccepted,
   ProposalOutcome,
@@ -115,6 +116,13 @@ export const topics = {
     attestedBy: ['approval', 'budget'],
     compacted: true,
   },
+  /** What a human found really happened to a call whose outcome was unknown; budget settles on it. */
+  resolutions: {
+    name: 'airlock.outcomes.resolved',
+    eventType: 'airlock.outcome.resolved',
+    schema: 'airlock.outcomes.resolved',
+    attestedBy: ['approval'],
+  },
   /**
    * Policy entities operators set or remove over the bundle's, keyed by uid and compacted like
    * airlock.control; one partition, so that the order of versions is the order a gate reads them.
@@ -158,6 +166,7 @@ export interface TopicPayloads {
   runs: RunClosing;
   control: ControlChange;
   entities: EntityChange;
+  resolutions: OutcomeResolution;
 }
 
 export const topicKeys = Object.keys(topics) as TopicKey[];

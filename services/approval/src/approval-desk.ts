@@ -30,6 +30,7 @@ import {
 } from './approval-requests.store';
 import { toApprovalView, type ApprovalView } from './approval-view';
 import { DecisionAnnouncer } from './decision-announcer';
+import { UnknownOutcomes } from './unknown-outcomes';
 
 export type ApproverVerdict = 'approved' | 'denied';
 
@@ -52,6 +53,7 @@ export class ApprovalDesk implements GateRoutes {
     @Inject(ApprovalRequestsStore) private readonly store: ApprovalRequestsStore,
     @Inject(DecisionAnnouncer) private readonly announcer: DecisionAnnouncer,
     @Inject(HaltBoard) private readonly halts: HaltBoard,
+    @Inject(UnknownOutcomes) private readonly unknowns: UnknownOutcomes,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
@@ -63,6 +65,16 @@ export class ApprovalDesk implements GateRoutes {
         wants: (envelope) => envelope.data.decision === 'approval_required',
         proofStage: 'approval_requested',
         handle: (envelope) => this.openRequest(envelope),
+      }),
+      // Humans work here: an outcome the executor could not tell waits for one to find out.
+      gateRoute({
+        topic: 'outcomes',
+        wants: (envelope) => envelope.data.outcome === 'unknown' && envelope.data.decided_by === 'executor',
+        attestedBy: () => ['executor'],
+        handle: async (envelope) => {
+          await this.unknowns.enqueue(envelope.data);
+          return [];
+        },
       }),
     ];
   }

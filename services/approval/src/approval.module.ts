@@ -16,6 +16,8 @@ import { KillSwitch } from './kill-switch';
 import { EntityChangesStore } from './entity-changes.store';
 import { OperatorController } from './operator.controller';
 import { PolicyEntities } from './policy-entities';
+import { UnknownOutcomes } from './unknown-outcomes';
+import { UnknownOutcomesStore } from './unknown-outcomes.store';
 
 export interface ApprovalDependencies {
   config: ApprovalConfig;
@@ -50,12 +52,14 @@ export class ApprovalModule {
         { provide: HaltBoard, useValue: deps.halts },
         { provide: ApprovalRequestsStore, useValue: new ApprovalRequestsStore(deps.store) },
         { provide: EntityChangesStore, useValue: new EntityChangesStore(deps.store) },
+        { provide: UnknownOutcomesStore, useValue: new UnknownOutcomesStore(deps.store) },
         DecisionAnnouncer,
         ApprovalDesk,
         ApproverGuard,
         OperatorGuard,
         KillSwitch,
         PolicyEntities,
+        UnknownOutcomes,
         ApprovalSweeper,
         gatePipelineProvider({
           gate: 'approval',

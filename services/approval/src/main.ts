@@ -8,6 +8,7 @@ import { ApprovalConfig } from './approval.config';
 import { ApprovalModule } from './approval.module';
 import { approvalRequestsMigrations } from './approval-requests.store';
 import { entityChangesMigrations } from './entity-changes.store';
+import { unknownOutcomesMigrations } from './unknown-outcomes.store';
 
 startOrExit('approval', async (logger) => {
   const config = loadConfig(ApprovalConfig);
@@ -18,7 +19,7 @@ startOrExit('approval', async (logger) => {
     statementTimeoutMs: config.AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS,
     service: 'approval',
     namespace: namespaceOf(config),
-    migrations: [...approvalRequestsMigrations, ...entityChangesMigrations],
+    migrations: [...approvalRequestsMigrations, ...entityChangesMigrations, ...unknownOutcomesMigrations],
   });
   const halts = new HaltBoard();
   return runService({

@@ -9,7 +9,9 @@ import {
   Inject,
   Param,
   Post,
+  NotFoundException,
   Put,
+  Query,
   UseGuards,
 } from '@nestjs/common';
 import type { EntityChange, HaltScope, PolicyEntity } from '@airlock/contracts';
@@ -18,7 +20,14 @@ import { scopeProblem } from '@airlock/halts';
 import { CurrentAccount, OperatorGuard } from '@airlock/service-runtime';
 import { strictValidation } from './approval-requests.dto';
 import { KillSwitch, type HaltView } from './kill-switch';
-import { ControlChangeBody, EntityRemovalBody, EntitySetBody } from './operator.dto';
+import {
+  ControlChangeBody,
+  EntityRemovalBody,
+  EntitySetBody,
+  ResolutionBody,
+  UnknownOutcomesQuery,
+} from './operator.dto';
+import { UnknownOutcomes } from './unknown-outcomes';
 import { EntityChangeRefused, PolicyEntities } from './policy-entities';
 
 /**
@@ -31,7 +40,38 @@ export class OperatorController {
   constructor(
     @Inject(KillSwitch) private readonly killSwitch: KillSwitch,
     @Inject(PolicyEntities) private readonly entities: PolicyEntities,
+    @Inject(UnknownOutcomes) private readonly unknowns: UnknownOutcomes,
   ) {}
+
+  @Get('unknown-outcomes')
+  async unknownOutcomes(@Query(strictValidation) query: UnknownOutcomesQuery) {
+    return { unknown_outcomes: await this.unknowns.list(query.status) };
+  }
+
+  /**
+   * 201 with the resolution, published; 409 when someone resolved it first (their answer stands),
+   * 404 when no outcome of that proposal was unknown.
+   */
+  @Post('unknown-outcomes/:proposalId/resolution')
+  async resolveUnknown(
+    @CurrentAccount() operator: Operator,
+    @Param('proposalId') proposalId: string,
+    @Body(strictValidation) body: ResolutionBody,
+  ) {
+    const answer = await this.unknowns.resolve(proposalId, { ...body, resolved_by: operator.id });
+    if (answer === undefined) {
+      throw new NotFoundException({
+        error: 'not_found',
+        message: `no unknown outcome for proposal ${proposalId}`,
+      });
+    }
+    if ('already' in answer) {
+      const { happened, resolved_by: by } = answer.already;
+      const message = `the outcome of ${proposalId} was already resolved as ${happened ?? ''} by ${by ?? ''}`;
+      throw new ConflictException({ error: 'already_resolved', message });
+    }
+    return answer.resolved;
+  }
 
   @Get('halts')
   list(): { halts: HaltView[] } {

@@ -31,6 +31,27 @@ export class ControlChangeBody {
   reason!: string;
 }
 
+const happenings = ['succeeded', 'failed'] as const;
+
+/** What a human found really happened to a call whose outcome was unknown, and how they know. */
+export class ResolutionBody {
+  @IsIn(happenings, { message: `happened must be one of ${happenings.join(', ')}` })
+  happened!: (typeof happenings)[number];
+
+  @IsString({ message: 'note must be a string' })
+  @MinLength(1, { message: 'note must say how you found out' })
+  @MaxLength(2000, { message: 'note must be at most 2000 characters' })
+  note!: string;
+}
+
+const unknownListings = ['open', 'resolved', 'all'] as const;
+
+export class UnknownOutcomesQuery {
+  @IsOptional()
+  @IsIn(unknownListings, { message: `status must be one of ${unknownListings.join(', ')}` })
+  status: (typeof unknownListings)[number] = 'open';
+}
+
 /** Removing an operator's entity (or hiding the bundle's): why. */
 export class EntityRemovalBody {
   @IsString({ message: 'reason must be a string' })

@@ -5,6 +5,7 @@ import {
   proposalOutcomeEnvelope,
   type Envelope,
   type Proposal,
+  type OutcomeResolution,
   type ProposalOutcome,
   type ToolDefinition,
 } from '@airlock/contracts';
@@ -95,6 +96,7 @@ export class BudgetGate implements GateRoutes {
       }),
       gateRoute({ topic: 'usage', handle: (envelope) => this.countUsage(envelope) }),
       gateRoute({ topic: 'runs', handle: async (envelope) => this.closeRun(envelope) }),
+      gateRoute({ topic: 'resolutions', handle: (envelope) => this.afterResolution(envelope.data) }),
     ];
   }
 
@@ -233,6 +235,21 @@ export class BudgetGate implements GateRoutes {
       await this.store.settle(outcome.proposal_id, reported === undefined ? undefined : usdToMicro(reported));
     }
     return this.countStreak(outcome);
+  }
+
+  /**
+   * An unknown outcome was settled at its reserved cost, the safe side; a human who found that the
+   * call never happened gives it back. One who found it succeeded leaves it as it is.
+   */
+  async afterResolution(resolution: OutcomeResolution): Promise<Emission[]> {
+    if (resolution.happened === 'failed' && (await this.store.refundSettled(resolution.proposal_id))) {
+      this.logger.event('info', 'charges given back: a human found the call never happened', {
+        run_id: resolution.run_id,
+        proposal_id: resolution.proposal_id,
+        resolved_by: resolution.resolved_by,
+      });
+    }
+    return [];
   }
 
   private async countStreak(outcome: ProposalOutcome): Promise<Emission[]> {

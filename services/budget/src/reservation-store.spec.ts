@@ -164,6 +164,44 @@ describe('ReservationStore', () => {
     expect(await stores[0].runUsage('run-plain')).toMatchObject({ calls: 1, spend_micro_usd: 250_000 });
   });
 
+  it('gives back a settled call a human found never happened, once, in flight and rules excepted', async () => {
+    const capped: Limit[] = [
+      // Limits are checked in the order of their ids: a refusal names in-flight when it binds.
+      { id: 'a-agent-in-flight', scope: 'agent', max_in_flight: 1 },
+      { id: 'b-agent-calls', scope: 'agent', window: 'day', max_calls: 1 },
+    ];
+    const context = (proposalId: string) => {
+      const call = {
+        runId: 'run-refund',
+        agentId: 'agent-refund',
+        tool: { name: 'payments.transfer' } as ToolDefinition,
+        toolName: 'payments.transfer',
+        arguments: { q: proposalId },
+        costMicroUsd: 250_000,
+      };
+      const result = chargesFor(capped, call, new Date());
+      if (!result.ok) throw new Error(result.reason);
+      const { charges } = result;
+      return { charges, decide: (used: ReadonlyMap<string, number>) => decideLimits(capped, charges, used) };
+    };
+    await stores[0].reserve('p-unknown', 'run-refund', 0.25, limits, context('p-unknown'));
+    // Not settled yet: nothing to give back.
+    expect(await stores[0].refundSettled('p-unknown')).toBe(false);
+    await stores[0].settle('p-unknown', undefined);
+    const capReached = await stores[0].reserve('p-blocked', 'run-refund', 0.25, limits, context('p-blocked'));
+    expect(capReached).toMatchObject({ status: 'refused', code: 'agent_call_cap_reached' });
+
+    expect(await stores[1].refundSettled('p-unknown')).toBe(true);
+    expect(await stores[0].refundSettled('p-unknown')).toBe(false);
+    expect(await stores[0].runUsage('run-refund')).toMatchObject({ calls: 0, spend_micro_usd: 0 });
+    // The day's call is back, and the in-flight count (given back at settlement) did not go below zero.
+    expect((await stores[0].reserve('p-after', 'run-refund', 0.25, limits, context('p-after'))).status).toBe(
+      'reserved',
+    );
+    const busy = await stores[0].reserve('p-busy', 'run-refund-2', 0.25, limits, context('p-busy'));
+    expect(busy).toMatchObject({ status: 'refused', code: 'agent_concurrency_cap_reached' });
+  });
+
   it('counts a usage report once, and remembers which caps it passed', async () => {
     const usage = (usageId: string, costMicroUsd: number) => ({
       usageId,

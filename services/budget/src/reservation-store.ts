@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import {
   decideReservation,
   ledgerKey,
+  refundOfSettled,
   settlementOf,
   type Charge,
   type RunUsage,
@@ -406,17 +407,46 @@ export class ReservationStore {
       );
       const row = released.rows[0];
       if (!row) return false;
-      await client.query(
-        `WITH given_back AS (UPDATE limit_usage u SET used = u.used - c.amount
-                             FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
-                               AS c(limit_id, subject, window_start, amount)
-                             WHERE u.limit_id = c.limit_id AND u.subject = c.subject AND u.window_start = c.window_start)
-         UPDATE run_usage SET calls = calls - 1, spend_micro_usd = spend_micro_usd - $2 WHERE run_id = $1`,
-        [row.run_id, row.cost_micro_usd, ...chargeColumns(row.charges)],
-      );
+      await giveBack(client, row.run_id, Number(row.cost_micro_usd), row.charges);
       return true;
     });
   }
+
+  /**
+   * Gives a settled call back when a human found it never happened (an unknown outcome resolved as
+   * failed): its call, its spend at the settled cost, its meters. A second refund changes nothing.
+   */
+  async refundSettled(proposalId: string): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const refunded = await client.query<{ run_id: string; cost_micro_usd: string; charges: Charge[] }>(
+        `UPDATE reservations SET status = 'released' WHERE proposal_id = $1 AND status = 'settled'
+         RETURNING run_id, cost_micro_usd, charges`,
+        [proposalId],
+      );
+      const row = refunded.rows[0];
+      if (!row) return false;
+      const cost = Number(row.cost_micro_usd);
+      await giveBack(client, row.run_id, cost, refundOfSettled(row.charges, cost));
+      return true;
+    });
+  }
+}
+
+/** Takes one call, `spendMicroUsd` and `charges` off the run's usage and the limits' ledger rows. */
+async function giveBack(
+  client: PoolClient,
+  runId: string,
+  spendMicroUsd: number,
+  charges: readonly Charge[],
+): Promise<void> {
+  await client.query(
+    `WITH given_back AS (UPDATE limit_usage u SET used = u.used - c.amount
+                         FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
+                           AS c(limit_id, subject, window_start, amount)
+                         WHERE u.limit_id = c.limit_id AND u.subject = c.subject AND u.window_start = c.window_start)
+     UPDATE run_usage SET calls = calls - 1, spend_micro_usd = spend_micro_usd - $2 WHERE run_id = $1`,
+    [runId, spendMicroUsd, ...chargeColumns(charges)],
+  );
 }
 
 /** Ledger rows as read back, keyed by ledgerKey. */

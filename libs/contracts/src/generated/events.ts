@@ -77,6 +77,7 @@ export interface AirlockEvents {
   'events/airlock.control'?: ControlChange;
   'events/airlock.dlq'?: DeadLetter;
   'events/airlock.entities'?: EntityChange;
+  'events/airlock.outcomes.resolved'?: OutcomeResolution;
   'events/airlock.policy.decisions'?: PolicyDecision;
   'events/airlock.policy.shadow'?: ShadowDisagreement;
   'events/airlock.proposals.accepted'?: ProposalAccepted;
@@ -336,6 +337,45 @@ export interface PolicyEntity {
    */
   attrs?: {};
   parents?: EntityUid[];
+}
+/**
+ * Topic airlock.outcomes.resolved, type airlock.outcome.resolved: a human found out what really happened to a call whose outcome was unknown (cut off after it was sent), and recorded it on the operator API. Attested by the approval service; budget gives the call's charges back when it did not happen.
+ */
+export interface OutcomeResolution {
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  proposal_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  run_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  agent_id: string;
+  tool: string;
+  /**
+   * succeeded: the tool acted; failed: it did not (nothing to undo, and nothing is charged).
+   */
+  happened: 'succeeded' | 'failed';
+  /**
+   * How the human found out, in their words.
+   */
+  note: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  resolved_by: string;
+  resolved_at: string;
+  /**
+   * Why the executor could not tell, from the unknown outcome.
+   */
+  unknown_reason_code: string;
 }
 /**
  * Topic airlock.policy.decisions, type airlock.policy.decided: what the bundle's policies say about an accepted proposal.
