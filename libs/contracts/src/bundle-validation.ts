@@ -25,7 +25,7 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
 ajv.addSchema(definitionsSchema);
 
-interface BundleFileKinds {
+export interface BundleFileKinds {
   agent: AgentRecord;
   tool: ToolDefinition;
   budgets: BudgetLimits;

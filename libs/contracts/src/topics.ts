@@ -161,3 +161,13 @@ export interface TopicPayloads {
 }
 
 export const topicKeys = Object.keys(topics) as TopicKey[];
+
+/**
+ * A topic's name in a namespace (AIRLOCK_NAMESPACE, '' for none): the namespace prefixes every
+ * topic so that several stacks (the demo, each end-to-end test run) share one Kafka without
+ * consuming each other's events. Part of the wire protocol, so agents' clients use it too.
+ */
+export function topicName(key: TopicKey, namespace: string): string {
+  const name = topics[key].name;
+  return namespace ? `${namespace}.${name}` : name;
+}
