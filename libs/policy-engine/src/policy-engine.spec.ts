@@ -230,6 +230,22 @@ describe('policy engine evaluation edge cases', () => {
     expect(engine.decide(proposal('notes.add', { size: 1 }), loneAgent).decision).toBe('allow');
   });
 
+  it('passes the submitter that signed for the agent to policies as context.submitted_by', () => {
+    const onlyDirect = {
+      's.cedar':
+        '@id("notes-only-direct") permit (principal, action, resource) unless { context has submitted_by };',
+    };
+    const direct = createPolicyEngine({
+      policies: onlyDirect,
+      tools: new Map([[looseTool.name, looseTool]]),
+    });
+    const viaGateway = { ...proposal('notes.add', { size: 1 }), submitted_by: 'mcp-gateway' };
+    expect(direct.decide(proposal('notes.add', { size: 1 }), loneAgent).decision).toBe('allow');
+    expect(direct.decide(viaGateway, loneAgent)).toEqual(
+      expect.objectContaining({ decision: 'deny', reason_code: 'no_policy_permits' }),
+    );
+  });
+
   it('keeps two engines with different policies apart', () => {
     const denyAll = { 'deny.cedar': '@id("nothing") forbid (principal, action, resource);' };
     const other = createPolicyEngine({ policies: denyAll, tools: new Map([[looseTool.name, looseTool]]) });

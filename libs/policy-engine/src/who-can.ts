@@ -22,7 +22,7 @@ export type WhoCanAnswer =
 
 /** The context as unknowns, so that Cedar evaluates what does not depend on it and leaves the rest. */
 const unknownContext: Context = Object.fromEntries(
-  ['arguments', 'run', 'history', 'derived', 'workflow', 'user', 'team'].map((name) => [
+  ['arguments', 'run', 'history', 'derived', 'workflow', 'user', 'team', 'submitted_by'].map((name) => [
     name,
     { __extn: { fn: 'unknown', arg: name } },
   ]),
