@@ -147,6 +147,10 @@ describe('who can call a tool, before any call is known', () => {
     expect(engine.whoCan('tickets.create', loneAgent)).toEqual({ decision: 'deny', policy_ids: [] });
   });
 
+  it('answers deny when no permit can apply, though a forbid still depends on the arguments', () => {
+    expect(engine.whoCan('payments.refund', loneAgent)).toEqual({ decision: 'deny', policy_ids: [] });
+  });
+
   it('lists the conditions that remain on the arguments, with the approval they need', () => {
     expect(engine.whoCan('payments.refund', supportAgent)).toEqual({
       decision: 'depends',

@@ -66,6 +66,12 @@ export function whoCan(
       policy_ids: determining.map((facts) => facts.id),
     };
   }
+  // Cedar knows the answer is deny whatever the context when no permit can apply, even while a
+  // forbid still depends on it (a refund ceiling for an agent no policy lets refund at all).
+  if (response.decision === 'deny') {
+    const forbidden = factsOf(response.mustBeDetermining).filter((facts) => facts.effect === 'forbid');
+    return { decision: 'deny', policy_ids: forbidden.map((facts) => facts.id) };
+  }
   const conditions = factsOf(response.nontrivialResiduals).map((facts) => ({
     policy_id: facts.id,
     effect: facts.effect,
