@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const ioPackages = ['@nestjs/*', 'kafkajs', 'pg', '@clickhouse/*', 'node:http', 'node:fs', 'node:net', 'http', 'fs', 'net'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.nx/**', 'libs/contracts/src/generated/**'] },
+  { ignores: ['dist/**', 'libs/*/dist/**', 'node_modules/**', 'coverage/**', '.nx/**', 'libs/contracts/src/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

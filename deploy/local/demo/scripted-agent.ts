@@ -1,14 +1,9 @@
 // `npm run demo`: a scripted support agent drives the running local Airlock through five runs and
 // prints what happens at each step, then shows the audit rows ClickHouse recorded for them.
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { readSigningKey, readStringMap, secretsLayout } from '@airlock/bundle';
-import {
-  EventWatcher,
-  TestAgent,
-  TestLauncher,
-  testKafka,
-  type SeenEvent,
-} from '../../../libs/testing/src/kafka-test-clients';
+import { readStringMap, secretsLayout } from '@airlock/bundle';
+import { AirlockAgent, AirlockLauncher, type ProposalResult } from '@airlock/sdk';
 
 const repoRoot = resolve(process.argv[2] ?? process.cwd());
 const secretsDir = join(repoRoot, 'deploy', 'local', '.generated', 'secrets');
@@ -20,14 +15,12 @@ const timeoutMs = 30000;
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-function describe(outcome: SeenEvent): string {
-  const data = outcome.envelope.data;
-  const policies =
-    Array.isArray(data['policy_ids']) && data['policy_ids'].length > 0
-      ? ` policies=[${data['policy_ids'].join(', ')}]`
-      : '';
-  const approver = data['approver_id'] ? ` approver=${String(data['approver_id'])}` : '';
-  return `outcome=${String(data['outcome'])} reason_code=${String(data['reason_code'])} decided_by=${String(data['decided_by'])}${policies}${approver}\n      "${String(data['reason'])}"`;
+function describe(result: ProposalResult): string {
+  const { policy_ids: policyIds, approver_id: approverId } = result.event;
+  const policies = policyIds && policyIds.length > 0 ? ` policies=[${policyIds.join(', ')}]` : '';
+  const approver = approverId ? ` approver=${approverId}` : '';
+  const answer = result.outcome === 'executed' ? ` result=${JSON.stringify(result.result)}` : '';
+  return `outcome=${result.outcome} reason_code=${result.reasonCode} decided_by=${result.decidedBy}${policies}${approver}${answer}\n      "${result.reason}"`;
 }
 
 async function approvalApi(
@@ -96,84 +89,83 @@ async function main(): Promise<void> {
     halted: `demo-${stamp}-halted`,
     closed: `demo-${stamp}-closed`,
   };
-  const kafka = testKafka(brokers);
-  const producer = kafka.producer();
-  const watcher = new EventWatcher(kafka, '', ['outcomes', 'usageAccounted']);
   const layout = secretsLayout(secretsDir);
-  const key = readSigningKey(layout.agentKeyFile('support-triage'));
   const bobToken = readStringMap(layout.approverTokensFile, 'approver tokens')['bob'];
   if (!bobToken) throw new Error(`no token for approver bob in ${layout.approverTokensFile}`);
   const oliviaToken = readStringMap(layout.operatorTokensFile, 'operator tokens')['olivia'];
   if (!oliviaToken) throw new Error(`no token for operator olivia in ${layout.operatorTokensFile}`);
   // The support desk starts the agent for a customer and opens each run with a signed ticket,
   // which the agent carries in every proposal of the run (ADR 0011).
-  const launcher = new TestLauncher(
-    'support-desk',
-    readSigningKey(layout.launcherKeyFile('support-desk')),
-    producer,
-  );
-  const agent = new TestAgent(producer, '', 'support-triage', key, launcher);
+  const launcher = new AirlockLauncher({
+    brokers,
+    launcherId: 'support-desk',
+    key: layout.launcherKeyFile('support-desk'),
+  });
 
   say(`[demo] connecting to Kafka at ${brokers}`);
-  await producer.connect();
-  await watcher.start();
+  const agent = await AirlockAgent.connect({
+    brokers,
+    agentId: 'support-triage',
+    key: layout.agentKeyFile('support-triage'),
+  });
   try {
-    const opened = new Set<string>();
-    const submit = async (runId: string, tool: string, args: Record<string, unknown>): Promise<string> => {
-      if (!opened.has(runId)) {
-        opened.add(runId);
-        say(`  launcher support-desk opened run ${runId} for user u-1 (team support), for an hour`);
-      }
-      const proposal = agent.proposal(runId, tool, args);
-      await agent.submit(proposal);
-      say(`  -> submitted ${tool} ${JSON.stringify(args)} (proposal ${proposal.proposal_id})`);
-      return proposal.proposal_id;
+    const tickets = new Map<string, string>();
+    const ticketOf = (runId: string): string => {
+      const opened = tickets.get(runId);
+      if (opened !== undefined) return opened;
+      const ticket = launcher.openRun({ runId, agentId: 'support-triage', userId: 'u-1', team: 'support' });
+      tickets.set(runId, ticket);
+      say(`  launcher support-desk opened run ${runId} for user u-1 (team support), for an hour`);
+      return ticket;
     };
-    const outcomeOf = async (proposalId: string): Promise<SeenEvent> => {
-      const outcome = await watcher.waitForOutcome(proposalId, timeoutMs).catch(() => {
-        throw new Error(
-          `no outcome for proposal ${proposalId} within ${timeoutMs / 1000} s; check the service logs`,
-        );
-      });
-      say(`  <- ${describe(outcome)}`);
-      return outcome;
+    const propose = async (
+      runId: string,
+      tool: string,
+      args: Record<string, unknown>,
+      beforeAnswer?: (proposalId: string) => Promise<void>,
+    ): Promise<ProposalResult> => {
+      const proposalId = `p-${randomUUID()}`;
+      say(`  -> proposing ${tool} ${JSON.stringify(args)} (proposal ${proposalId})`);
+      const answer = agent.propose(tool, args, { runId, ticket: ticketOf(runId), proposalId, timeoutMs });
+      if (beforeAnswer) await beforeAnswer(proposalId);
+      const result = await answer;
+      say(`  <- ${describe(result)}`);
+      return result;
     };
 
     say(`\n[demo] a) run ${runs.allowed}: open a ticket (policy permits it)`);
-    await outcomeOf(
-      await submit(runs.allowed, 'tickets.create', { title: 'Customer cannot log in', priority: 'high' }),
-    );
+    await propose(runs.allowed, 'tickets.create', { title: 'Customer cannot log in', priority: 'high' });
 
     say(`\n[demo] b) run ${runs.denied}: email the customer directly (policy forbids it)`);
-    await outcomeOf(
-      await submit(runs.denied, 'email.send', {
-        to: 'customer@example.com',
-        subject: 'Your refund',
-        body: 'Hello!',
-      }),
-    );
+    await propose(runs.denied, 'email.send', {
+      to: 'customer@example.com',
+      subject: 'Your refund',
+      body: 'Hello!',
+    });
 
     say(`\n[demo] c) run ${runs.approval}: refund $25.00 (policy requires a human approval)`);
-    const refundId = await submit(runs.approval, 'payments.refund', {
-      charge_id: 'ch_demo123',
-      amount_cents: 2500,
-      reason: 'double charge',
-    });
-    await waitForPendingApproval(refundId, bobToken);
-    say(`  .. waiting for approval: ${refundId} is listed in GET ${approvalUrl}/approvals?status=pending`);
-    const answer = await approvalApi(`/approvals/${refundId}/approve`, bobToken, {
-      method: 'POST',
-      body: { comment: 'Checked the double charge in the payments dashboard (demo).' },
-    });
-    say(`  .. bob approved it: ${JSON.stringify(answer)}`);
-    await outcomeOf(refundId);
+    // The agent's call waits for the outcome while a human decides.
+    await propose(
+      runs.approval,
+      'payments.refund',
+      { charge_id: 'ch_demo123', amount_cents: 2500, reason: 'double charge' },
+      async (refundId) => {
+        await waitForPendingApproval(refundId, bobToken);
+        say(
+          `  .. waiting for approval: ${refundId} is listed in GET ${approvalUrl}/approvals?status=pending`,
+        );
+        const answer = await approvalApi(`/approvals/${refundId}/approve`, bobToken, {
+          method: 'POST',
+          body: { comment: 'Checked the double charge in the payments dashboard (demo).' },
+        });
+        say(`  .. bob approved it: ${JSON.stringify(answer)}`);
+      },
+    );
 
     say(`\n[demo] d) run ${runs.budget}: four tickets in one run (the bundle allows 3 tool calls per run)`);
     for (let call = 1; call <= 4; call += 1) {
       say(`  call ${call}/4`);
-      await outcomeOf(
-        await submit(runs.budget, 'tickets.create', { title: `Follow-up #${call}`, priority: 'normal' }),
-      );
+      await propose(runs.budget, 'tickets.create', { title: `Follow-up #${call}`, priority: 'normal' });
     }
 
     say(`\n[demo] e) run ${runs.halted}: operator olivia halts the run (the kill switch), then resumes it`);
@@ -184,9 +176,7 @@ async function main(): Promise<void> {
     });
     await waitForHalt(runs.halted, oliviaToken, true);
     say(`  .. halted: run ${runs.halted} is listed in GET ${approvalUrl}/operator/halts`);
-    await outcomeOf(
-      await submit(runs.halted, 'tickets.create', { title: 'Reset my password', priority: 'normal' }),
-    );
+    await propose(runs.halted, 'tickets.create', { title: 'Reset my password', priority: 'normal' });
     await approvalApi('/operator/resumes', oliviaToken, {
       method: 'POST',
       body: { ...scope, reason: 'the user asked to go on (demo)' },
@@ -197,29 +187,19 @@ async function main(): Promise<void> {
     say(
       `\n[demo] f) run ${runs.closed}: the agent reports its model's tokens, then the support desk closes the run`,
     );
-    await outcomeOf(
-      await submit(runs.closed, 'tickets.create', { title: 'Invoice missing', priority: 'low' }),
-    );
-    const usage = { model: 'gpt-4o-mini', input_tokens: 12_000, output_tokens: 3_000 };
-    await agent.reportUsage(runs.closed, usage);
-    const accounted = await watcher.waitFor(
-      'usageAccounted',
-      (event) => event.envelope.data['run_id'] === runs.closed,
-      timeoutMs,
-    );
+    await propose(runs.closed, 'tickets.create', { title: 'Invoice missing', priority: 'low' });
+    const usage = { model: 'gpt-4o-mini', inputTokens: 12_000, outputTokens: 3_000 };
+    const { usageId } = await agent.reportUsage({ runId: runs.closed, ...usage });
     say(`  -> reported ${JSON.stringify(usage)} on agent.usage`);
-    say(
-      `  <- budget priced it at $${String(accounted.envelope.data['cost_usd'])} (prices.json) and counted it`,
-    );
-    await launcher.close(runs.closed, 'support-triage', 'the customer closed the chat (demo)');
+    const accounted = await agent.usageAccounted(usageId, timeoutMs);
+    say(`  <- budget priced it at $${accounted.cost_usd} (prices.json) and counted it`);
+    await launcher.closeRun(runs.closed, 'the customer closed the chat (demo)');
     say('  .. support-desk closed the run on airlock.runs');
     await waitForHalt(runs.closed, oliviaToken, true);
-    await outcomeOf(
-      await submit(runs.closed, 'tickets.create', { title: 'One more thing', priority: 'low' }),
-    );
+    await propose(runs.closed, 'tickets.create', { title: 'One more thing', priority: 'low' });
   } finally {
-    await watcher.stop().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
+    await agent.close().catch(() => undefined);
+    await launcher.close().catch(() => undefined);
   }
 
   // Halts, resumes and closes are audited under their scope's key, run:<id>.

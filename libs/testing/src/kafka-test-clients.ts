@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import {
-  buildEnvelope,
+  topicName,
   type Envelope,
   type Proposal,
   type RunTicket,
@@ -9,8 +9,14 @@ import {
   type UsageReport,
 } from '@airlock/contracts';
 import type { SigningKey } from '@airlock/attestation';
-import { topicName } from '@airlock/messaging';
-import { signProposal, signRunClose, signRunTicket, signUsageReport } from '@airlock/proposal-verification';
+import {
+  newTraceparent,
+  proposalEnvelope,
+  runCloseEnvelope,
+  signedRunTicket,
+  usageEnvelope,
+  type RunFactsToSign,
+} from '@airlock/sdk';
 import { waitUntil } from './wait-until';
 
 export function testKafka(brokers: string): Kafka {
@@ -23,7 +29,8 @@ export function testKafka(brokers: string): Kafka {
 
 /**
  * What a launcher does when it starts an agent for a user: open the run by signing its ticket, and
- * close it on airlock.runs when the user's task is over.
+ * close it on airlock.runs when the user's task is over. The SDK signs; this keeps a test's tickets
+ * per run and agent, and shares the stack's producer.
  */
 export class TestLauncher {
   private readonly tickets = new Map<string, string>();
@@ -50,36 +57,17 @@ export class TestLauncher {
     return ticket;
   }
 
-  open(
-    facts: Omit<RunTicket, 'launcher_id' | 'issued_at' | 'expires_at'>,
-    seconds = 3600,
-    now = new Date(),
-  ): string {
-    const expires = new Date(now.getTime() + seconds * 1000);
-    return signRunTicket(
-      {
-        ...facts,
-        launcher_id: this.launcherId,
-        issued_at: now.toISOString(),
-        expires_at: expires.toISOString(),
-      },
-      this.key,
-    );
+  open(facts: RunFactsToSign, seconds = 3600, now = new Date()): string {
+    return signedRunTicket(this.launcherId, this.key, facts, seconds, now);
   }
 
   async close(runId: string, agentId: string, reason: string): Promise<Envelope<'runs'>> {
     if (this.producer === undefined) throw new Error('this launcher has no producer to close runs with');
-    const jws = signRunClose(
-      {
-        run_id: runId,
-        launcher_id: this.launcherId,
-        reason,
-        closed_at: new Date().toISOString(),
-        run_ticket: this.ticketFor(runId, agentId),
-      },
-      this.key,
-    );
-    const envelope = buildEnvelope('runs', `launcher/${this.launcherId}`, { runId }, { jws });
+    const envelope = runCloseEnvelope(this.launcherId, this.key, {
+      runId,
+      reason,
+      ticket: this.ticketFor(runId, agentId),
+    });
     await this.producer.send({
       topic: topicName('runs', this.namespace),
       messages: [{ key: runId, value: JSON.stringify(envelope) }],
@@ -91,6 +79,8 @@ export class TestLauncher {
 /**
  * What an agent does from its own code: sign a proposal with its key and publish it. Given a
  * launcher, each proposal carries its run's ticket, as an agent started by that launcher would.
+ * Unlike the SDK's agent it lets tests send what no honest agent would (foreign keys, reused ids,
+ * raw bytes), and leaves waiting for answers to the EventWatcher.
  */
 export class TestAgent {
   constructor(
@@ -123,14 +113,9 @@ export class TestAgent {
     return proposal;
   }
 
+  /** A fresh CloudEvent id each time: submitting a proposal again is a new submission (a replay). */
   async signedEnvelope(proposal: Proposal, key: SigningKey = this.key): Promise<Envelope<'proposals'>> {
-    const jws = await signProposal(proposal, key);
-    return buildEnvelope(
-      'proposals',
-      `agent/${proposal.agent_id}`,
-      { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id },
-      { jws },
-    );
+    return proposalEnvelope(proposal, key, { id: randomUUID(), time: new Date() });
   }
 
   async submit(proposal: Proposal, key?: SigningKey): Promise<Envelope<'proposals'>> {
@@ -141,8 +126,9 @@ export class TestAgent {
 
   /** Like an instrumented agent, each submission starts its own trace, which Airlock continues. */
   async sendEnvelope(envelope: Envelope<'proposals'>): Promise<void> {
-    const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-    await this.sendRaw(envelope.runid, JSON.stringify(envelope), 'proposals', { traceparent });
+    await this.sendRaw(envelope.runid, JSON.stringify(envelope), 'proposals', {
+      traceparent: newTraceparent(),
+    });
   }
 
   /** Reports the inference a model call of the run consumed, signed like its proposals. */
@@ -159,12 +145,7 @@ export class TestAgent {
       ...(ticket === undefined ? {} : { run_ticket: ticket }),
       ...usage,
     };
-    const envelope = buildEnvelope(
-      'usage',
-      `agent/${this.agentId}`,
-      { runId, agentId: this.agentId },
-      { jws: signUsageReport(report, this.key) },
-    );
+    const envelope = usageEnvelope(report, this.key);
     await this.sendRaw(runId, JSON.stringify(envelope), 'usage');
     return envelope;
   }
