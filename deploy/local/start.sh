@@ -2,8 +2,9 @@
 # `npm start`: runs the whole of Airlock locally in the foreground.
 #   - installs what is missing (npm ci, Kafka + ClickHouse via infra.sh), builds dist/
 #   - generates the local dev bundle + secrets once into deploy/local/.generated/
-#   - starts a stand-in downstream API on 127.0.0.1:7400 and the six services under a supervisor
-#     (supervise-stack.ts) that starts again, with backoff, any of them that dies
+#   - starts a stand-in downstream API on 127.0.0.1:7400, the six services and the MCP gateway
+#     (127.0.0.1:7302) under a supervisor (supervise-stack.ts) that starts again, with backoff, any
+#     of them that dies
 #   - Ctrl-C stops everything it started (PostgreSQL, Kafka and ClickHouse keep running).
 #   - logs and pid files of this checkout's processes: $AIRLOCK_STACK_HOME/{logs,run} (lib.sh)
 set -euo pipefail
@@ -16,6 +17,7 @@ GENERATED="$AIRLOCK_LOCAL_DIR/.generated"
 APPROVAL_PORT=7300
 BUDGET_PORT=7301
 STAND_IN_PORT=7400
+MCP_PORT=7302
 # Each service answers GET /healthz on the next port after this one (7311 for intake, ...).
 HEALTH_PORT_BASE=7310
 SERVICES=(intake policy approval budget executor audit)
@@ -29,6 +31,9 @@ if port_open "$APPROVAL_PORT"; then
 fi
 if port_open "$STAND_IN_PORT"; then
   die "port 127.0.0.1:$STAND_IN_PORT (stand-in API) is already in use; stop whatever runs there"
+fi
+if port_open "$MCP_PORT"; then
+  die "port 127.0.0.1:$MCP_PORT (MCP gateway) is already in use; stop whatever runs there"
 fi
 
 ensure_dirs "$AIRLOCK_STACK_LOG_DIR" "$AIRLOCK_STACK_RUN_DIR"
@@ -121,9 +126,16 @@ for name in "${SERVICES[@]}"; do
     AIRLOCK_HEALTH_PORT="$health_port"
     node -r ./deploy/local/register-paths.js "dist/services/$name/src/main.js")
 done
-for name in stand-in-api "${SERVICES[@]}"; do rotate_log "$AIRLOCK_STACK_LOG_DIR/$name.log"; done
+# The MCP front door: no Kafka consumer of its own through the gate pipeline, no health port.
+processes+=(--process mcp-gateway env -u AIRLOCK_NAMESPACE
+  AIRLOCK_KAFKA_BROKERS="$AIRLOCK_KAFKA_BROKERS"
+  AIRLOCK_BUNDLE_DIR="$GENERATED/bundle"
+  AIRLOCK_SECRETS_DIR="$GENERATED/secrets"
+  AIRLOCK_MCP_PORT="$MCP_PORT"
+  node -r ./deploy/local/register-paths.js dist/services/mcp-gateway/src/main.js)
+for name in stand-in-api "${SERVICES[@]}" mcp-gateway; do rotate_log "$AIRLOCK_STACK_LOG_DIR/$name.log"; done
 
-log "starting the stand-in downstream API on 127.0.0.1:$STAND_IN_PORT and the six services (logs in $AIRLOCK_STACK_LOG_DIR)"
+log "starting the stand-in downstream API on 127.0.0.1:$STAND_IN_PORT, the six services and the MCP gateway (logs in $AIRLOCK_STACK_LOG_DIR)"
 node -r ./deploy/local/register-paths.js dist/deploy/local/supervise-stack.js \
   --log-dir "$AIRLOCK_STACK_LOG_DIR" --pid-dir "$AIRLOCK_STACK_RUN_DIR" "${processes[@]}" </dev/null &
 SUPERVISOR_PID=$!
@@ -135,7 +147,8 @@ wait_ready() {
   wait_for_log_line "the supervisor of $name" "$SUPERVISOR_PID" "$AIRLOCK_STACK_LOG_DIR/$name.log" '"msg":"service ready"' 60
   log "  $name ready (pid $(tr -dc '0-9' <"$AIRLOCK_STACK_RUN_DIR/$name.pid" 2>/dev/null), log $AIRLOCK_STACK_LOG_DIR/$name.log)"
 }
-for name in stand-in-api "${SERVICES[@]}"; do wait_ready "$name"; done
+for name in stand-in-api "${SERVICES[@]}" mcp-gateway; do wait_ready "$name"; done
+node -r ./deploy/local/register-paths.js dist/deploy/local/demo/mcp-client-config.js "$REPO_ROOT" "$MCP_PORT"
 
 # ---- summary --------------------------------------------------------------------
 mapfile -t topic_names < <(grep -oE "name: '[^']+'" libs/contracts/src/topics.ts | sed -E "s/name: '([^']+)'/\1/")
@@ -150,13 +163,16 @@ $(printf '[airlock]                    %s\n' "${topic_names[@]}")
 [airlock] Kill switch      npm run airlock -- halt agent support-triage --reason "why"   (resume, halts)
 [airlock]                  operator API: http://127.0.0.1:$APPROVAL_PORT/operator/halts
 [airlock]                  operator tokens: $GENERATED/secrets/operator-tokens.json
+[airlock] MCP gateway      http://127.0.0.1:$MCP_PORT/mcp  (streamable HTTP; signs as submitter mcp-gateway for support-triage)
+[airlock]                  client config (token + a fresh run ticket, HTTP and stdio): $GENERATED/mcp-client.json
+[airlock]                  headers: Authorization: Bearer <token from secrets/submitter-tokens.json>, X-Airlock-Run-Ticket: <run ticket>
 [airlock] Budgets          http://127.0.0.1:$BUDGET_PORT/budget/agents/support-triage   (runs/<id>, teams/<id>, global; operator token)
 [airlock] Health           $(for name in "${SERVICES[@]}"; do printf '%s :%s  ' "$name" "${HEALTH_PORTS[$name]}"; done)(GET /healthz)
 [airlock] ClickHouse       $AIRLOCK_CLICKHOUSE_URL, database airlock (table airlock.events)
 [airlock] PostgreSQL       $(redact_url "$AIRLOCK_POSTGRES_URL")
 [airlock] Stand-in API     http://127.0.0.1:$STAND_IN_PORT (helpdesk, payments, mailer)
 [airlock] Bundle           $GENERATED/bundle
-[airlock] Logs             $AIRLOCK_STACK_LOG_DIR/{stand-in-api,$(IFS=,; echo "${SERVICES[*]}")}.log
+[airlock] Logs             $AIRLOCK_STACK_LOG_DIR/{stand-in-api,$(IFS=,; echo "${SERVICES[*]}"),mcp-gateway}.log
 [airlock] Supervision      a process that dies is started again after 1 s, doubling to 30 s while it keeps dying
 [airlock]                  (pids in $AIRLOCK_STACK_RUN_DIR)
 [airlock] Run 'npm run demo' in another terminal. Ctrl-C here stops Airlock.

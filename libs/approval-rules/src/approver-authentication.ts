@@ -32,13 +32,17 @@ export function authenticateOperator(
   return accountOfToken(bearerToken, registry.operators ?? []);
 }
 
-function accountOfToken(
+/**
+ * The account whose token hash matches the bearer token, if any: approvers and operators here, the
+ * agents a submitter acts for in the MCP gateway (ADR 0015).
+ */
+export function accountOfToken<T extends { token_sha256: string }>(
   bearerToken: string | undefined,
-  accounts: readonly TokenAccount[],
-): TokenAccount | undefined {
+  accounts: readonly T[],
+): T | undefined {
   if (bearerToken === undefined || bearerToken.length < minimumApproverTokenLength) return undefined;
   const presented = Buffer.from(hashApproverToken(bearerToken), 'hex');
-  let match: TokenAccount | undefined;
+  let match: T | undefined;
   // Compare against every account, not stopping at the first match, so timing reveals nothing about the registry.
   for (const account of accounts) {
     const stored = account.token_sha256.toLowerCase();

@@ -1,4 +1,5 @@
 export {
+  accountOfToken,
   authenticateApprover,
   authenticateOperator,
   hashApproverToken,

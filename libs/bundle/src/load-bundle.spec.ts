@@ -157,6 +157,50 @@ describe('loadBundle', () => {
     expect(() => loadBundle(copyDir)).toThrow('entities/: entity "User::u-1" appears twice');
   });
 
+  it('loads the submitters that sign for agents', () => {
+    const submitter = loadBundle(exampleBundleDir).submitters.get('mcp-gateway');
+    expect(submitter?.agents).toEqual([{ id: 'support-triage', token_sha256: '' }]);
+  });
+
+  it('rejects a submitter acting for an agent that is not in agents/', () => {
+    editJson('submitters/mcp-gateway.json', (submitter) =>
+      submitter.agents.push({ id: 'ghost', token_sha256: '' }),
+    );
+    expect(() => loadBundle(copyDir)).toThrow('submitters/mcp-gateway.json: agent "ghost" is not in agents/');
+  });
+
+  it('rejects a submitter listing an agent twice, or two agents with one token hash', () => {
+    const hash = 'a'.repeat(64);
+    editJson('submitters/mcp-gateway.json', (submitter) =>
+      submitter.agents.push({ id: 'support-triage', token_sha256: '' }),
+    );
+    expect(() => loadBundle(copyDir)).toThrow(
+      'submitters/mcp-gateway.json: agent "support-triage" appears twice',
+    );
+    writeFileSync(
+      join(copyDir, 'agents/other.json'),
+      JSON.stringify({ id: 'other', owner: 'bob', public_keys: [] }),
+    );
+    editJson('submitters/mcp-gateway.json', (submitter) => {
+      submitter.agents = [
+        { id: 'support-triage', token_sha256: hash },
+        { id: 'other', token_sha256: hash },
+      ];
+    });
+    expect(() => loadBundle(copyDir)).toThrow(
+      `submitters/mcp-gateway.json: token_sha256 "${hash}" appears twice`,
+    );
+  });
+
+  it('rejects a submitter key id that a launcher already uses', () => {
+    const key = { kty: 'OKP', crv: 'Ed25519', x: 'abc', kid: 'shared-1' };
+    editJson('launchers/support-desk.json', (launcher) => (launcher.public_keys = [key]));
+    editJson('submitters/mcp-gateway.json', (submitter) => (submitter.public_keys = [key]));
+    expect(() => loadBundle(copyDir)).toThrow(
+      'submitters/mcp-gateway.json: key id "shared-1" is already used by launcher "support-desk"',
+    );
+  });
+
   it('rejects a bundle without budgets.json', () => {
     unlinkSync(join(copyDir, 'budgets.json'));
     expect(() => loadBundle(copyDir)).toThrow('budgets.json: is missing from the bundle');

@@ -8,6 +8,7 @@ import type {
   PolicyEntity,
   PolicyTestCase,
   PriceTable,
+  SubmitterRecord,
   ToolDefinition,
 } from '@airlock/contracts';
 import { BundleError } from './bundle-error';
@@ -35,6 +36,8 @@ export class Bundle {
     readonly prices: PriceTable,
     /** Data policies read from outside their text (entities/*.json), as Cedar entities. */
     readonly entities: readonly PolicyEntity[],
+    /** Front doors that sign proposals for the agents they list (ADR 0015); none is required. */
+    readonly submitters: ReadonlyMap<string, SubmitterRecord>,
   ) {}
 }
 
@@ -54,6 +57,7 @@ export function loadBundle(dir: string): Bundle {
   const agents = readAgents(files, approvers);
   const tools = readTools(files);
   const prices = readPrices(files);
+  const keyOwners = new KeyOwners(agents);
   return new Bundle(
     hashBundleFiles(files),
     absoluteDir,
@@ -62,9 +66,10 @@ export function loadBundle(dir: string): Bundle {
     readPolicies(files),
     readBudgets(files, tools, prices),
     approvers,
-    readLaunchers(files, agents),
+    readLaunchers(files, agents, keyOwners),
     prices,
     readEntities(files),
+    readSubmitters(files, agents, keyOwners),
   );
 }
 
@@ -102,33 +107,91 @@ export function loadPolicyTests(dir: string): { file: string; cases: PolicyTestC
   }));
 }
 
+/**
+ * Intake finds a verifying key by its kid alone, so a kid must name one key of one signer across
+ * agents, launchers and submitters.
+ */
+class KeyOwners {
+  private readonly owners = new Map<string, string>();
+
+  constructor(agents: ReadonlyMap<string, AgentRecord>) {
+    for (const agent of agents.values())
+      for (const key of agent.public_keys) this.owners.set(key.kid, `agent "${agent.id}"`);
+  }
+
+  claim(relativePath: string, owner: string, keys: readonly { kid: string }[]): void {
+    for (const key of keys) {
+      const existing = this.owners.get(key.kid);
+      if (existing !== undefined) {
+        throw new BundleError(`${relativePath}: key id "${key.kid}" is already used by ${existing}`);
+      }
+      this.owners.set(key.kid, owner);
+    }
+  }
+}
+
+function expectAgents(
+  relativePath: string,
+  agentIds: readonly string[],
+  agents: ReadonlyMap<string, AgentRecord>,
+): void {
+  for (const agentId of agentIds) {
+    if (!agents.has(agentId)) {
+      throw new BundleError(`${relativePath}: agent "${agentId}" is not in agents/`);
+    }
+  }
+}
+
 /** A launcher must name registered agents, and its key ids must name one key of one signer. */
 function readLaunchers(
   files: readonly BundleFile[],
   agents: ReadonlyMap<string, AgentRecord>,
+  keyOwners: KeyOwners,
 ): Map<string, LauncherRecord> {
   const launchers = new Map<string, LauncherRecord>();
-  const keyOwners = new Map<string, string>();
-  for (const agent of agents.values())
-    for (const key of agent.public_keys) keyOwners.set(key.kid, `agent "${agent.id}"`);
   for (const file of filesIn(files, 'launchers', '.json')) {
     const launcher = parseBundleJson(file.relativePath, file.content, 'launcher');
     expectFileName(file.relativePath, 'launchers', launcher.id, 'id');
-    for (const agentId of launcher.agents) {
-      if (!agents.has(agentId)) {
-        throw new BundleError(`${file.relativePath}: agent "${agentId}" is not in agents/`);
-      }
-    }
-    for (const key of launcher.public_keys) {
-      const owner = keyOwners.get(key.kid);
-      if (owner !== undefined) {
-        throw new BundleError(`${file.relativePath}: key id "${key.kid}" is already used by ${owner}`);
-      }
-      keyOwners.set(key.kid, `launcher "${launcher.id}"`);
-    }
+    expectAgents(file.relativePath, launcher.agents, agents);
+    keyOwners.claim(file.relativePath, `launcher "${launcher.id}"`, launcher.public_keys);
     launchers.set(launcher.id, launcher);
   }
   return launchers;
+}
+
+/**
+ * Like launchers; besides, each agent is listed once and no two agents share a token hash: the
+ * token is how the submitter tells which agent is calling, so a shared one would let either act
+ * as the other.
+ */
+function readSubmitters(
+  files: readonly BundleFile[],
+  agents: ReadonlyMap<string, AgentRecord>,
+  keyOwners: KeyOwners,
+): Map<string, SubmitterRecord> {
+  const submitters = new Map<string, SubmitterRecord>();
+  for (const file of filesIn(files, 'submitters', '.json')) {
+    const submitter = parseBundleJson(file.relativePath, file.content, 'submitter');
+    expectFileName(file.relativePath, 'submitters', submitter.id, 'id');
+    expectAgents(
+      file.relativePath,
+      submitter.agents.map((agent) => agent.id),
+      agents,
+    );
+    rejectDuplicates(
+      file.relativePath,
+      'agent',
+      submitter.agents.map((agent) => agent.id),
+    );
+    rejectDuplicates(
+      file.relativePath,
+      'token_sha256',
+      submitter.agents.flatMap((agent) => (agent.token_sha256 === '' ? [] : [agent.token_sha256])),
+    );
+    keyOwners.claim(file.relativePath, `submitter "${submitter.id}"`, submitter.public_keys);
+    submitters.set(submitter.id, submitter);
+  }
+  return submitters;
 }
 
 function readPrices(files: readonly BundleFile[]): PriceTable {

@@ -69,6 +69,24 @@ describe('assembleLocalBundle', () => {
     expect(olivia.token_sha256).toBe(createHash('sha256').update(tokens['olivia']).digest('hex'));
   });
 
+  it("gives each submitter a key and each agent it acts for a token, hashed into the submitter's file", async () => {
+    const paths = await assemble();
+    const submitter = loadBundle(paths.bundleDir).submitters.get('mcp-gateway');
+    expect(submitter?.public_keys).toEqual([expect.objectContaining({ kid: 'mcp-gateway-1' })]);
+    await expect(
+      signsAndVerifies(paths.submitterKeyFiles['mcp-gateway'], submitter!.public_keys[0]),
+    ).resolves.toBe(true);
+    const tokens = readStringMap(paths.submitterTokensFile, 'submitter tokens');
+    expect(Object.keys(tokens)).toEqual(['mcp-gateway/support-triage']);
+    expect(submitter?.agents).toEqual([
+      {
+        id: 'support-triage',
+        token_sha256: createHash('sha256').update(tokens['mcp-gateway/support-triage']).digest('hex'),
+      },
+    ]);
+    expect(statSync(paths.submitterTokensFile).mode & 0o777).toBe(0o600);
+  });
+
   it('writes a service keyring whose keys verify each gate signing key', async () => {
     const paths = await assemble();
     const keyring = readServiceKeyring(paths.keyringFile);
@@ -103,6 +121,8 @@ describe('assembleLocalBundle', () => {
       agentKey: readFileSync(paths.agentKeyFiles['support-triage'], 'utf8'),
       serviceKey: readFileSync(paths.serviceKeyFiles.policy, 'utf8'),
       tokens: readFileSync(paths.approverTokensFile, 'utf8'),
+      submitterKey: readFileSync(paths.submitterKeyFiles['mcp-gateway'], 'utf8'),
+      submitterTokens: readFileSync(paths.submitterTokensFile, 'utf8'),
       credentials: readFileSync(paths.toolCredentialsFile, 'utf8'),
       keyring: readFileSync(paths.keyringFile, 'utf8'),
       hash: loadBundle(paths.bundleDir).hash,

@@ -2,7 +2,13 @@ import { secretsLayout } from './secrets-layout';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { publishedJwks } from '@airlock/attestation';
-import type { AgentRecord, ApproverRegistry, LauncherRecord, TokenAccount } from '@airlock/contracts';
+import type {
+  AgentRecord,
+  ApproverRegistry,
+  LauncherRecord,
+  SubmitterRecord,
+  TokenAccount,
+} from '@airlock/contracts';
 import { BundleError } from './bundle-error';
 import { loadBundle } from './load-bundle';
 import {
@@ -34,6 +40,9 @@ export interface LocalBundlePaths {
   secretsDir: string;
   agentKeyFiles: Record<string, string>;
   launcherKeyFiles: Record<string, string>;
+  submitterKeyFiles: Record<string, string>;
+  /** `{ "<submitter id>/<agent id>": bearer token }`: what each agent's MCP client presents. */
+  submitterTokensFile: string;
   approverTokensFile: string;
   operatorTokensFile: string;
   serviceKeyFiles: Record<AttestingGate, string>;
@@ -55,7 +64,7 @@ export async function assembleLocalBundle(opts: LocalBundleOptions): Promise<Loc
   const source = loadBundle(sourceDir);
   for (const dir of [
     secretsDir,
-    ...['agents', 'launchers', 'services'].map((sub) => join(secretsDir, sub)),
+    ...['agents', 'launchers', 'submitters', 'services'].map((sub) => join(secretsDir, sub)),
   ]) {
     ensureSecretDir(dir);
   }
@@ -70,6 +79,7 @@ export async function assembleLocalBundle(opts: LocalBundleOptions): Promise<Loc
     'launchers',
     layout.launcherKeyFile,
   );
+  const submitterKeyFiles = provisionSubmitters(source.submitters.values(), bundleDir, layout);
   const { approverTokensFile, operatorTokensFile, keyringFile, toolCredentialsFile, destinationsFile } =
     layout;
   provisionTokens(source.approvers, bundleDir, { approverTokensFile, operatorTokensFile });
@@ -86,6 +96,8 @@ export async function assembleLocalBundle(opts: LocalBundleOptions): Promise<Loc
     secretsDir,
     agentKeyFiles,
     launcherKeyFiles,
+    submitterKeyFiles,
+    submitterTokensFile: layout.submitterTokensFile,
     approverTokensFile,
     operatorTokensFile,
     serviceKeyFiles,
@@ -141,6 +153,47 @@ function provisionSignerKeys<T extends AgentRecord | LauncherRecord>(
       public_keys: [toPublicJwk(privateJwk)],
     });
     keyFiles[signer.id] = keyFile;
+  }
+  return keyFiles;
+}
+
+/**
+ * A keyless submitter gets a local key, as launchers do, and each agent it lists without a token
+ * hash a local token (one file for all submitters): the key stays with the submitter, the token
+ * with the agent's MCP client, and the bundle holds only the public key and the token's hash.
+ */
+function provisionSubmitters(
+  submitters: Iterable<SubmitterRecord>,
+  bundleDir: string,
+  layout: SecretsLayout,
+): Record<string, string> {
+  const all = [...submitters];
+  const tokenName = (submitter: SubmitterRecord, agentId: string) => `${submitter.id}/${agentId}`;
+  const tokens = ensureTokenFile(
+    layout.submitterTokensFile,
+    'submitter tokens',
+    all.flatMap((submitter) =>
+      submitter.agents
+        .filter((agent) => agent.token_sha256 === '')
+        .map((agent) => tokenName(submitter, agent.id)),
+    ),
+  );
+  const keyFiles: Record<string, string> = {};
+  for (const submitter of all) {
+    let publicKeys = submitter.public_keys;
+    if (publicKeys.length === 0) {
+      keyFiles[submitter.id] = layout.submitterKeyFile(submitter.id);
+      publicKeys = [toPublicJwk(ensureSigningKey(keyFiles[submitter.id], `${submitter.id}-1`))];
+    }
+    const agents = submitter.agents.map((agent) => {
+      const token = tokens[tokenName(submitter, agent.id)];
+      return token === undefined ? agent : { ...agent, token_sha256: sha256Hex(token) };
+    });
+    writeBundleJson(join(bundleDir, 'submitters', `${submitter.id}.json`), {
+      ...submitter,
+      agents,
+      public_keys: publicKeys,
+    });
   }
   return keyFiles;
 }

@@ -15,12 +15,16 @@ export function secretsLayout(secretsDir: string) {
   return {
     agentKeyFile: (agentId: string) => join(secretsDir, 'agents', `${agentId}.private.jwk.json`),
     launcherKeyFile: (launcherId: string) => join(secretsDir, 'launchers', `${launcherId}.private.jwk.json`),
+    submitterKeyFile: (submitterId: string) =>
+      join(secretsDir, 'submitters', `${submitterId}.private.jwk.json`),
     gateKeyFile: (gate: AttestingGate) => join(secretsDir, 'services', `${gate}.private.jwk.json`),
     keyringFile: join(secretsDir, 'service-keyring.json'),
     /** The same public keys as a JWKS, the form downstream systems fetch (not secret). */
     jwksFile: join(secretsDir, 'jwks.json'),
     approverTokensFile: join(secretsDir, 'approver-tokens.json'),
     operatorTokensFile: join(secretsDir, 'operator-tokens.json'),
+    /** The bearer token each agent's client presents to a submitter, keyed `<submitter id>/<agent id>`. */
+    submitterTokensFile: join(secretsDir, 'submitter-tokens.json'),
     toolCredentialsFile: join(secretsDir, 'tool-credentials.json'),
     destinationsFile: join(secretsDir, 'destinations.json'),
   };

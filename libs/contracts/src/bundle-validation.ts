@@ -5,6 +5,7 @@ import toolSchema from '../../../schemas/bundle/tool.schema.json';
 import budgetsSchema from '../../../schemas/bundle/budgets.schema.json';
 import approversSchema from '../../../schemas/bundle/approvers.schema.json';
 import launcherSchema from '../../../schemas/bundle/launcher.schema.json';
+import submitterSchema from '../../../schemas/bundle/submitter.schema.json';
 import pricesSchema from '../../../schemas/bundle/prices.schema.json';
 import policyTestsSchema from '../../../schemas/bundle/policy-tests.schema.json';
 import entitiesSchema from '../../../schemas/bundle/entities.schema.json';
@@ -17,6 +18,7 @@ import type {
   PolicyEntities,
   PolicyTests,
   PriceTable,
+  SubmitterRecord,
   ToolDefinition,
 } from './generated/events';
 import { describeSchemaErrors, type ValidationResult } from './payload-validation';
@@ -31,6 +33,7 @@ export interface BundleFileKinds {
   budgets: BudgetLimits;
   approvers: ApproverRegistry;
   launcher: LauncherRecord;
+  submitter: SubmitterRecord;
   prices: PriceTable;
   policyTests: PolicyTests;
   entities: PolicyEntities;
@@ -42,6 +45,7 @@ const validators: Record<keyof BundleFileKinds, ValidateFunction> = {
   budgets: ajv.compile(budgetsSchema),
   approvers: ajv.compile(approversSchema),
   launcher: ajv.compile(launcherSchema),
+  submitter: ajv.compile(submitterSchema),
   prices: ajv.compile(pricesSchema),
   policyTests: ajv.compile(policyTestsSchema),
   entities: ajv.compile(entitiesSchema),

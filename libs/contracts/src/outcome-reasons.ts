@@ -34,6 +34,9 @@ export const reasonCodes = [
   'launcher_not_allowed',
   'run_expired',
   'run_limits_above_bundle',
+  // Submitters (ADR 0015): a front door that signed for the agent (the proposal's submitted_by).
+  'unknown_submitter',
+  'submitter_not_allowed',
   'unknown_tool',
   'invalid_arguments',
   'policy_denied',

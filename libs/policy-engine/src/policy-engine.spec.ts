@@ -153,6 +153,10 @@ describe('who can call a tool, before any call is known', () => {
     expect(engine.whoCan('tickets.create', loneAgent)).toEqual({ decision: 'deny', policy_ids: [] });
   });
 
+  it('answers deny when no permit can apply, though a forbid still depends on the arguments', () => {
+    expect(engine.whoCan('payments.refund', loneAgent)).toEqual({ decision: 'deny', policy_ids: [] });
+  });
+
   it('lists the conditions that remain on the arguments, with the approval they need', () => {
     expect(engine.whoCan('payments.refund', supportAgent)).toEqual({
       decision: 'depends',
@@ -234,6 +238,22 @@ describe('policy engine evaluation edge cases', () => {
     const inBilling = { ...proposal('notes.add', { size: 1 }), workflow: 'billing' };
     expect(engine.decide(inBilling, loneAgent).policy_ids).toEqual(['only-in-triage-workflow']);
     expect(engine.decide(proposal('notes.add', { size: 1 }), loneAgent).decision).toBe('allow');
+  });
+
+  it('passes the submitter that signed for the agent to policies as context.submitted_by', () => {
+    const onlyDirect = {
+      's.cedar':
+        '@id("notes-only-direct") permit (principal, action, resource) unless { context has submitted_by };',
+    };
+    const direct = createPolicyEngine({
+      policies: onlyDirect,
+      tools: new Map([[looseTool.name, looseTool]]),
+    });
+    const viaGateway = { ...proposal('notes.add', { size: 1 }), submitted_by: 'mcp-gateway' };
+    expect(direct.decide(proposal('notes.add', { size: 1 }), loneAgent).decision).toBe('allow');
+    expect(direct.decide(viaGateway, loneAgent)).toEqual(
+      expect.objectContaining({ decision: 'deny', reason_code: 'no_policy_permits' }),
+    );
   });
 
   it('keeps two engines with different policies apart', () => {

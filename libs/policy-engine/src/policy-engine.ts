@@ -195,6 +195,10 @@ function decide(
   if (proposal.workflow !== undefined) {
     context['workflow'] = proposal.workflow;
   }
+  // Intake verified the submitter's signature and that it may act for this agent (ADR 0015).
+  if (proposal.submitted_by !== undefined) {
+    context['submitted_by'] = proposal.submitted_by;
+  }
   const answer = authorize(state, proposal, agent, context, entities);
   if (answer.type === 'failure') {
     return deny('policy_evaluation_error', [

@@ -10,6 +10,7 @@ const contextAttributes = new Set([
   'workflow',
   'user',
   'team',
+  'submitted_by',
 ]);
 const runFacts = new Set(['opened_by', 'launcher_id', 'user_id', 'team', 'labels', 'named', 'tools']);
 const historyAttributes = new Set(['calls', 'meters', 'recipients', 'tainted', 'last_tools', 'last_tool']);

@@ -22,7 +22,7 @@ export type WhoCanAnswer =
 
 /** The context as unknowns, so that Cedar evaluates what does not depend on it and leaves the rest. */
 const unknownContext: Context = Object.fromEntries(
-  ['arguments', 'run', 'history', 'derived', 'workflow', 'user', 'team'].map((name) => [
+  ['arguments', 'run', 'history', 'derived', 'workflow', 'user', 'team', 'submitted_by'].map((name) => [
     name,
     { __extn: { fn: 'unknown', arg: name } },
   ]),
@@ -65,6 +65,12 @@ export function whoCan(
       decision: approval ? 'approval_required' : 'allow',
       policy_ids: determining.map((facts) => facts.id),
     };
+  }
+  // Cedar knows the answer is deny whatever the context when no permit can apply, even while a
+  // forbid still depends on it (a refund ceiling for an agent no policy lets refund at all).
+  if (response.decision === 'deny') {
+    const forbidden = factsOf(response.mustBeDetermining).filter((facts) => facts.effect === 'forbid');
+    return { decision: 'deny', policy_ids: forbidden.map((facts) => facts.id) };
   }
   const conditions = factsOf(response.nontrivialResiduals).map((facts) => ({
     policy_id: facts.id,

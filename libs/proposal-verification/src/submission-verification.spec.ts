@@ -1,5 +1,5 @@
 import { CompactSign, importJWK, type JWK } from 'jose';
-import type { AgentRecord, Proposal } from '@airlock/contracts';
+import type { AgentRecord, Proposal, SubmitterRecord } from '@airlock/contracts';
 import { generateSigningKey, type SigningKey } from '@airlock/attestation';
 import { signProposal } from './proposal-signing';
 import {
@@ -437,5 +437,73 @@ describe('freshness of issued_at', () => {
   it('judges freshness only after the signature: a stale forgery is a bad signature, naming no ids', async () => {
     const verdict = await verify(await signProposal(proposalOf('agent-alice'), bob.key), clockAt(3_600_000));
     expect(verdict).toEqual({ ok: false, code: 'bad_signature', reason: expect.any(String) });
+  });
+});
+
+describe('verifySubmission of a proposal signed by a submitter (submitted_by, ADR 0015)', () => {
+  let gateway: TestAgent;
+  let submitters: Map<string, SubmitterRecord>;
+  const onBehalf = (overrides: Partial<Proposal> = {}) =>
+    proposalOf('agent-alice', { submitted_by: 'mcp-gateway', ...overrides });
+  const verifyWithSubmitters = (jws: string) => verify(jws, { ...atIntakeClock, submitters });
+
+  beforeAll(async () => {
+    gateway = await makeAgent('mcp-gateway');
+    submitters = new Map([
+      [
+        'mcp-gateway',
+        {
+          id: 'mcp-gateway',
+          name: 'MCP gateway',
+          agents: [{ id: 'agent-alice', token_sha256: 'a'.repeat(64) }],
+          public_keys: gateway.record.public_keys,
+        },
+      ],
+    ]);
+  });
+
+  it("accepts the submitter's signature for an agent it lists, and keeps submitted_by in the proposal", async () => {
+    const verdict = await verifyWithSubmitters(await signProposal(onBehalf(), gateway.key));
+    expect(verdict).toMatchObject({
+      ok: true,
+      proposal: { agent_id: 'agent-alice', submitted_by: 'mcp-gateway' },
+      agent: { id: 'agent-alice' },
+    });
+  });
+
+  it("refuses the agent's own signature on a proposal that names a submitter", async () => {
+    const verdict = await verifyWithSubmitters(await signProposal(onBehalf(), alice.key));
+    expect(verdict).toEqual({
+      ok: false,
+      code: 'bad_signature',
+      reason: 'key id agent-alice-key-1 is not registered for submitter mcp-gateway',
+    });
+  });
+
+  it("refuses the submitter's signature on a proposal that does not name it", async () => {
+    const verdict = await verifyWithSubmitters(await signProposal(proposalOf('agent-alice'), gateway.key));
+    expect(verdict).toMatchObject({ ok: false, code: 'bad_signature' });
+  });
+
+  it('refuses a submitter the bundle does not register, naming no ids', async () => {
+    const jws = await signProposal(onBehalf({ submitted_by: 'rogue-gateway' }), gateway.key);
+    expect(await verifyWithSubmitters(jws)).toEqual({
+      ok: false,
+      code: 'unknown_submitter',
+      reason: 'submitter rogue-gateway is not registered',
+    });
+    // Without the bundle's submitters, intake knows none.
+    expect(await verify(await signProposal(onBehalf(), gateway.key))).toMatchObject({
+      code: 'unknown_submitter',
+    });
+  });
+
+  it('refuses a submitter acting for an agent it does not list, naming no ids', async () => {
+    const jws = await signProposal(proposalOf('agent-bob', { submitted_by: 'mcp-gateway' }), gateway.key);
+    expect(await verifyWithSubmitters(jws)).toEqual({
+      ok: false,
+      code: 'submitter_not_allowed',
+      reason: 'submitter mcp-gateway may not propose for agent agent-bob',
+    });
   });
 });

@@ -14,6 +14,7 @@ import {
   type CloudEventEnvelope,
   type Proposal,
   type ReasonCode,
+  type SubmitterRecord,
 } from '@airlock/contracts';
 
 export type SubmissionVerdict =
@@ -37,6 +38,12 @@ export interface SubmissionVerificationOptions {
   /** Intake's clock; the current time unless given. */
   readonly now?: Date;
   readonly freshness?: FreshnessWindow;
+  /**
+   * The bundle's submitters (ADR 0015): a proposal with `submitted_by` must be signed by that
+   * submitter's key, and the submitter must list the agent. None unless given, so such a proposal
+   * is then refused.
+   */
+  readonly submitters?: ReadonlyMap<string, SubmitterRecord>;
 }
 
 type Refusal = Extract<SubmissionVerdict, { ok: false }>;
@@ -59,7 +66,7 @@ export async function verifySubmission(
   agents: ReadonlyMap<string, AgentRecord>,
   options: SubmissionVerificationOptions = {},
 ): Promise<SubmissionVerdict> {
-  const signed = await verifySignedProposal(submission.jws, agents);
+  const signed = await verifySignedProposal(submission.jws, agents, options.submitters ?? new Map());
   if (!signed.ok) return signed;
   const { proposal } = signed;
   // The agent signed these ids, so a refusal from here on may be attributed to its proposal.
@@ -76,13 +83,15 @@ export async function verifySubmission(
 }
 
 /**
- * Everything up to and including the agent's signature. Its refusals name no proposal or agent:
- * anyone can write any ids into an unverified submission, and a refusal carrying them would put a
- * rejection on someone else's proposal.
+ * Everything up to and including the signature (the agent's, or its submitter's). Its refusals
+ * name no proposal or agent: anyone can write any ids into an unverified submission, and a refusal
+ * carrying them would put a rejection on someone else's proposal. A submitter that may not act for
+ * the agent is refused here too, so it cannot put rejections on that agent's proposals either.
  */
 async function verifySignedProposal(
   jws: unknown,
   agents: ReadonlyMap<string, AgentRecord>,
+  submitters: ReadonlyMap<string, SubmitterRecord>,
 ): Promise<SignedProposal | Refusal> {
   const decoded = decodeSubmission(jws);
   if ('code' in decoded) return decoded;
@@ -100,9 +109,40 @@ async function verifySignedProposal(
   if (agent === undefined) {
     return { ok: false, code: 'unknown_agent', reason: `agent ${proposal.agent_id} is not registered` };
   }
-  const signatureProblem = await checkAgentSignature(decoded, agent);
+  const signer = signerOf(proposal, agent, submitters);
+  if ('code' in signer) return signer;
+  const signatureProblem = await checkSignature(decoded, signer);
   if (signatureProblem !== undefined) return { ok: false, code: 'bad_signature', reason: signatureProblem };
   return { ok: true, proposal, agent };
+}
+
+/** Whose key must have signed, named as reasons name it: `agent a` or `submitter s`. */
+interface Signer {
+  name: string;
+  public_keys: AgentRecord['public_keys'];
+}
+
+/**
+ * The agent signs its own proposals; a proposal naming `submitted_by` is signed by that submitter
+ * instead, which the bundle must list and which must list the agent: a submitter's key never
+ * speaks for an agent it was not given.
+ */
+function signerOf(
+  proposal: Proposal,
+  agent: AgentRecord,
+  submitters: ReadonlyMap<string, SubmitterRecord>,
+): Signer | Refusal {
+  const submitterId = proposal.submitted_by;
+  if (submitterId === undefined) return { name: `agent ${agent.id}`, public_keys: agent.public_keys };
+  const submitter = submitters.get(submitterId);
+  if (submitter === undefined) {
+    return { ok: false, code: 'unknown_submitter', reason: `submitter ${submitterId} is not registered` };
+  }
+  if (!submitter.agents.some((listed) => listed.id === agent.id)) {
+    const reason = `submitter ${submitter.id} may not propose for agent ${agent.id}`;
+    return { ok: false, code: 'submitter_not_allowed', reason };
+  }
+  return { name: `submitter ${submitter.id}`, public_keys: submitter.public_keys };
 }
 
 function decodeSubmission(jws: unknown): DecodedSubmission | Refusal {
@@ -142,21 +182,18 @@ function checkHygiene(decoded: DecodedSubmission): Refusal | undefined {
   return undefined;
 }
 
-async function checkAgentSignature(
-  decoded: DecodedSubmission,
-  agent: AgentRecord,
-): Promise<string | undefined> {
+async function checkSignature(decoded: DecodedSubmission, signer: Signer): Promise<string | undefined> {
   const kid = decoded.header.kid;
-  const registered = agent.public_keys.find((key) => key.kid === kid);
+  const registered = signer.public_keys.find((key) => key.kid === kid);
   if (typeof kid !== 'string' || registered === undefined) {
-    return `key id ${describeKeyId(kid)} is not registered for agent ${agent.id}`;
+    return `key id ${describeKeyId(kid)} is not registered for ${signer.name}`;
   }
   let verifiedPayload: Uint8Array;
   try {
     const publicKey = await importJWK({ kty: registered.kty, crv: registered.crv, x: registered.x }, 'EdDSA');
     verifiedPayload = (await compactVerify(decoded.jws, publicKey, { algorithms: ['EdDSA'] })).payload;
   } catch {
-    return `signature does not verify with key ${kid} of agent ${agent.id}`;
+    return `signature does not verify with key ${kid} of ${signer.name}`;
   }
   // With the b64 header extension the signed bytes differ from the decoded payload; the proposal
   // acted on must be exactly what was signed, so any difference is a refusal.

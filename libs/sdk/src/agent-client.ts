@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { validatePayload, type Envelope, type Proposal, type UsageAccounted } from '@airlock/contracts';
+import {
+  validatePayload,
+  type Envelope,
+  type PolicyDecision,
+  type Proposal,
+  type TopicKey,
+  type UsageAccounted,
+} from '@airlock/contracts';
 import { canonicalJson, type SigningKey } from '@airlock/attestation';
 import { defaultFreshnessWindow } from '@airlock/proposal-verification';
 import { newTraceparent, proposalEnvelope, submissionValue, usageEnvelope } from './agent-submissions';
@@ -11,8 +18,22 @@ import { signingKeyFrom, type KeySource } from './signing-key-source';
 
 export interface AgentClientOptions extends KafkaTarget {
   agentId: string;
-  /** The agent's Ed25519 private JWK with its kid, or the path of its key file. */
+  /**
+   * The agent's Ed25519 private JWK with its kid, or the path of its key file; with `submittedBy`,
+   * that submitter's key instead.
+   */
   key: KeySource;
+  /**
+   * A submitter of the bundle (submitters/<id>.json) signing for this agent, as the MCP gateway
+   * does (ADR 0015): every proposal names it in submitted_by and is signed with its key. Usage
+   * reports are not: intake checks those against the agent's own keys.
+   */
+  submittedBy?: string;
+  /**
+   * Also read airlock.policy.decisions, so that `onDecision` learns what policy said before the
+   * outcome (e.g. that a human must approve). An internal topic: the client needs read access to it.
+   */
+  watchPolicyDecisions?: boolean;
   /**
    * Intake's AIRLOCK_PROPOSAL_MAX_AGE_SECONDS (300 by default). A proposal older than this is not
    * sent again: intake would refuse the copy as stale, and that refusal would say nothing about
@@ -30,6 +51,11 @@ export interface ProposeOptions {
   /** Yours to choose when you may need to send the proposal again (e.g. after a timeout). */
   proposalId?: string;
   workflow?: string;
+  /**
+   * Called with policy's decision on this proposal (clients connected with watchPolicyDecisions).
+   * Progress only, never an outcome: the decision's attestation is not checked here.
+   */
+  onDecision?: (decision: PolicyDecision) => void;
 }
 
 export interface UsageToReport {
@@ -66,6 +92,7 @@ export class AirlockAgent {
   private readonly book = new OutcomeBook();
   private readonly sent = new Map<string, Sent>();
   private readonly tickets = new Map<string, string>();
+  private readonly decisionListeners = new Map<string, (decision: PolicyDecision) => void>();
   private closed = false;
 
   private constructor(
@@ -73,6 +100,7 @@ export class AirlockAgent {
     private readonly key: SigningKey,
     private readonly channel: KafkaChannel,
     private readonly maxAgeMs: number,
+    private readonly submittedBy: string | undefined,
   ) {}
 
   /** Connects, and starts reading answers from now on: call it before proposing. */
@@ -82,10 +110,11 @@ export class AirlockAgent {
       signingKeyFrom(options.key),
       new KafkaChannel(options, `agent-${options.agentId}`),
       (options.maxProposalAgeSeconds ?? defaultFreshnessWindow.maxAgeSeconds) * 1000,
+      options.submittedBy,
     );
-    await agent.channel.read(['outcomes', 'actionsExecuted', 'usageAccounted'], (event) =>
-      agent.receive(event),
-    );
+    const topics: TopicKey[] = ['outcomes', 'actionsExecuted', 'usageAccounted'];
+    if (options.watchPolicyDecisions === true) topics.push('policyDecisions');
+    await agent.channel.read(topics, (event) => agent.receive(event));
     return agent;
   }
 
@@ -128,6 +157,7 @@ export class AirlockAgent {
           issued_at: new Date().toISOString(),
           ...(options.workflow === undefined ? {} : { workflow: options.workflow }),
           ...(ticket === undefined ? {} : { run_ticket: ticket }),
+          ...(this.submittedBy === undefined ? {} : { submitted_by: this.submittedBy }),
         }),
       };
       this.sent.set(proposalId, entry);
@@ -137,19 +167,22 @@ export class AirlockAgent {
       throw error;
     });
     this.book.track(proposalId, sending.envelope.id);
+    if (options.onDecision !== undefined) this.decisionListeners.set(proposalId, options.onDecision);
     const fresh = Date.now() - Date.parse(sending.envelope.time) < this.maxAgeMs;
     if (fresh) {
       await this.channel.send('proposals', options.runId, sending.value, {
         traceparent: sending.traceparent,
       });
     }
-    const result = await this.book.waitForResult(
-      proposalId,
-      timeoutMs,
-      fresh
-        ? undefined
-        : `it was not sent again: its issued_at is older than intake accepts, so a copy would be refused without saying how the first one ended`,
-    );
+    const result = await this.book
+      .waitForResult(
+        proposalId,
+        timeoutMs,
+        fresh
+          ? undefined
+          : `it was not sent again: its issued_at is older than intake accepts, so a copy would be refused without saying how the first one ended`,
+      )
+      .finally(() => this.decisionListeners.delete(proposalId));
     // A rejected proposal's id is not used up: proposing it again signs it afresh (docs/protocol.md).
     if (result.outcome === 'rejected') {
       this.sent.delete(proposalId);
@@ -210,6 +243,9 @@ export class AirlockAgent {
     } else if (topic === 'actionsExecuted') {
       const checked = validatePayload('actionsExecuted', data);
       if (checked.ok) this.book.receiveAction(checked.value);
+    } else if (topic === 'policyDecisions') {
+      const checked = validatePayload('policyDecisions', data);
+      if (checked.ok) this.decisionListeners.get(checked.value.proposal.proposal_id)?.(checked.value);
     } else if (topic === 'usageAccounted') {
       const checked = validatePayload('usageAccounted', data);
       if (checked.ok) this.book.receiveUsageAccounted(checked.value);

@@ -100,9 +100,15 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
   });
 }
 
-/** Entry points call this: a service that cannot start says why and exits non-zero. */
-export function startOrExit(service: string, start: (logger: JsonLogger) => Promise<unknown>): void {
-  const logger = new JsonLogger(service);
+/**
+ * Entry points call this: a service that cannot start says why and exits non-zero. A service whose
+ * stdout is a protocol channel (the MCP gateway over stdio) passes a logger writing elsewhere.
+ */
+export function startOrExit(
+  service: string,
+  start: (logger: JsonLogger) => Promise<unknown>,
+  logger = new JsonLogger(service),
+): void {
   start(logger).catch((error: unknown) => {
     logger.event('error', `${service} could not start: ${(error as Error).message ?? String(error)}`);
     flushLogLines();

@@ -28,6 +28,11 @@ export interface StackOptions {
    * same consumer group, so they split the topics' partitions. The audit always runs once.
    */
   instances?: number;
+  /**
+   * Also starts the MCP gateway over HTTP (as the submitter mcp-gateway), after the gates; off by
+   * default, since only the MCP tests speak to it. `env` reaches it too.
+   */
+  mcpGateway?: boolean;
 }
 
 export const serviceNames = ['intake', 'policy', 'approval', 'budget', 'executor', 'audit'] as const;
@@ -84,6 +89,15 @@ export class AirlockStack {
   readonly instanceHealthUrls = {} as Record<ServiceName, string[]>;
   /** HTTP base URLs of every approval process (the first is `approvalUrl`). */
   readonly approvalUrls: string[] = [];
+  /** The MCP gateway's endpoint (`http://127.0.0.1:<port>/mcp`) when started with `mcpGateway`. */
+  mcpUrl = '';
+  /** The MCP gateway's process, when started with `mcpGateway`. */
+  mcpGateway: ServiceProcess | undefined;
+  /**
+   * What every service of the stack was started with (Kafka, namespace, bundle, secrets): what a
+   * process the test starts itself, such as the stdio MCP gateway, needs to join the stack.
+   */
+  serviceEnv: Record<string, string> = {};
   private producer: Producer | undefined;
 
   private constructor(
@@ -118,6 +132,7 @@ export class AirlockStack {
     const stack = new AirlockStack(namespace, dir, paths);
     try {
       await stack.boot(options.env ?? {}, Math.max(1, Math.floor(options.instances ?? 1)));
+      if (options.mcpGateway === true) await stack.startMcpGateway();
     } catch (error) {
       // A service that fails to start must not leave the others running: they would keep the test
       // process (and CI) from exiting.
@@ -156,6 +171,7 @@ export class AirlockStack {
       AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS: '1500',
       ...extraEnv,
     };
+    this.serviceEnv = env;
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
     for (const name of serviceNames) {
       const healthPort = await freePort();
@@ -196,6 +212,26 @@ export class AirlockStack {
     await this.watcher.start();
   }
 
+  private async startMcpGateway(): Promise<void> {
+    const port = await freePort();
+    this.mcpUrl = `http://127.0.0.1:${port}/mcp`;
+    this.mcpGateway = new ServiceProcess(
+      'mcp-gateway',
+      { ...this.serviceEnv, AIRLOCK_MCP_PORT: String(port) },
+      join(this.dir, 'logs', 'mcp-gateway.log'),
+    );
+    await this.mcpGateway.start();
+  }
+
+  /** The bearer token the agent's MCP client presents to the gateway (submitter mcp-gateway). */
+  mcpToken(agentId = 'support-triage', submitterId = 'mcp-gateway'): string {
+    const token = readStringMap(this.paths.submitterTokensFile, 'submitter tokens')[
+      `${submitterId}/${agentId}`
+    ];
+    if (!token) throw new Error(`no token of submitter ${submitterId} for agent ${agentId}`);
+    return token;
+  }
+
   agent(agentId = 'support-triage'): TestAgent {
     if (!this.producer) throw new Error('stack is not started');
     const key = readSigningKey(this.paths.agentKeyFiles[agentId] ?? '');
@@ -221,6 +257,7 @@ export class AirlockStack {
   }
 
   async stop(): Promise<void> {
+    await this.mcpGateway?.stop();
     await this.watcher.stop();
     await this.producer?.disconnect();
     await Promise.all(

@@ -68,6 +68,7 @@ export class IntakeGate implements GateRoutes {
     const verdict = await verifySubmission(envelope.data, envelope, this.bundle.agents, {
       now,
       freshness: this.freshness,
+      submitters: this.bundle.submitters,
     });
     if (!verdict.ok) {
       return [

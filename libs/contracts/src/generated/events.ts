@@ -93,6 +93,7 @@ export interface AirlockEvents {
   'bundle/launcher'?: LauncherRecord;
   'bundle/policy-tests'?: PolicyTests;
   'bundle/prices'?: PriceTable;
+  'bundle/submitter'?: SubmitterRecord;
   'bundle/tool'?: ToolDefinition;
 }
 /**
@@ -215,6 +216,10 @@ export interface Proposal {
    * The compact JWS (typ airlock-run+jws) by which a launcher opened this run for this agent (ADR 0011); the agent carries it unchanged in every proposal of the run.
    */
   run_ticket?: string;
+  /**
+   * A submitter of the bundle (submitters/<id>.json) that signed this proposal with its own key on the agent's behalf, e.g. the MCP gateway (ADR 0015); absent when the agent signed itself.
+   */
+  submitted_by?: string;
 }
 /**
  * Topic airlock.budget.reservations, type airlock.budget.reserved: budget set aside the cost of this proposal within the run's caps.
@@ -959,6 +964,35 @@ export interface PriceTable {
       output_usd_per_million_tokens: number;
     };
   };
+}
+/**
+ * bundle/submitters/<id>.json: a front door (the MCP gateway) that signs proposals with its own key on behalf of the agents it lists, each of which proves itself to it with a bearer token (ADR 0015).
+ */
+export interface SubmitterRecord {
+  id: string;
+  name: string;
+  /**
+   * The agents this submitter may propose for, and how each agent's client authenticates to it.
+   */
+  agents: {
+    /**
+     * An agent of agents/.
+     */
+    id: string;
+    /**
+     * SHA-256 (hex) of the bearer token this agent's client presents to the submitter; empty in the committed example bundle, filled in by local provisioning.
+     */
+    token_sha256: string;
+  }[];
+  /**
+   * Ed25519 public keys as JWK (kty OKP, crv Ed25519) with a kid each; several during a rotation.
+   */
+  public_keys: {
+    kty: 'OKP';
+    crv: 'Ed25519';
+    x: string;
+    kid: string;
+  }[];
 }
 /**
  * bundle/tools/<name>.json: one tool an agent may propose to call.
