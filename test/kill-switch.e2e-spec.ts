@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,14 +17,7 @@ describe('the kill switch', () => {
   });
 
   const operatorApi = (path: string, token: string | undefined, body?: unknown) =>
-    fetch(`${airlock.stack.approvalUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: {
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        'content-type': 'application/json',
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    airlock.stack.callApi(path, { ...(token === undefined ? {} : { token }), body });
 
   const olivia = () => airlock.stack.operatorToken('olivia');
 
@@ -204,24 +196,16 @@ describe('the kill switch', () => {
   });
 
   it("lets an operator halt, list and resume from the command line, with the operator's token", async () => {
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['bin/airlock.js', ...args], {
-        cwd: join(__dirname, '..'),
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          AIRLOCK_APPROVAL_URL: airlock.stack.approvalUrl,
-          AIRLOCK_BUDGET_URL: airlock.stack.budgetUrl,
-          AIRLOCK_OPERATOR_TOKEN: olivia(),
-        },
-      });
-    const halted = cli('halt', 'tool', 'email.send', '--reason', 'mailer misbehaves');
+    const cli = (...args: string[]) => airlock.stack.runCli(args, { AIRLOCK_OPERATOR_TOKEN: olivia() });
+    const halted = await cli('halt', 'tool', 'email.send', '--reason', 'mailer misbehaves');
     expect(halted.status).toBe(0);
     expect(halted.stdout).toContain('halted: tool:email.send (by olivia)');
-    expect(cli('halts').stdout).toContain('tool email.send  tool_halted  by olivia');
-    expect(cli('resume', 'tool', 'email.send', '--reason', 'fixed').status).toBe(0);
-    expect(cli('halt', 'tool', 'email.send').status).toBe(2);
-    expect(cli('budget', 'agent', 'support-triage').stdout).toContain('support-refunds-per-day  this day:');
+    expect((await cli('halts')).stdout).toContain('tool email.send  tool_halted  by olivia');
+    expect((await cli('resume', 'tool', 'email.send', '--reason', 'fixed')).status).toBe(0);
+    expect((await cli('halt', 'tool', 'email.send')).status).toBe(2);
+    expect((await cli('budget', 'agent', 'support-triage')).stdout).toContain(
+      'support-refunds-per-day  this day:',
+    );
   });
 
   it('halts a run that calls a tool a third time with the same arguments, and refuses what follows', async () => {

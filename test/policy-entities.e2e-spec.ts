@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useAirlockStack } from '@airlock/testing';
@@ -23,14 +22,7 @@ describe("operators' policy entities", () => {
   });
 
   const operatorApi = (method: string, path: string, token: string | undefined, body?: unknown) =>
-    fetch(`${airlock.stack.approvalUrl}${path}`, {
-      method,
-      headers: {
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        'content-type': 'application/json',
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    airlock.stack.callApi(path, { method, ...(token === undefined ? {} : { token }), body });
   const olivia = () => airlock.stack.operatorToken('olivia');
   const ticket = { title: 'Printer on fire', priority: 'high' };
 
@@ -139,18 +131,9 @@ describe("operators' policy entities", () => {
     expect(listed.entities.map(({ entity }) => entity.uid.id)).not.toContain('u-9');
   });
 
-  it("sets, lists, shows and removes an entity from the command line, with the operator's token", () => {
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['bin/airlock.js', ...args], {
-        cwd: join(__dirname, '..'),
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          AIRLOCK_APPROVAL_URL: airlock.stack.approvalUrl,
-          AIRLOCK_OPERATOR_TOKEN: olivia(),
-        },
-      });
-    const set = cli(
+  it("sets, lists, shows and removes an entity from the command line, with the operator's token", async () => {
+    const cli = (...args: string[]) => airlock.stack.runCli(args, { AIRLOCK_OPERATOR_TOKEN: olivia() });
+    const set = await cli(
       'entity',
       'set',
       'Org',
@@ -162,11 +145,13 @@ describe("operators' policy entities", () => {
     );
     expect(set.stderr).toBe('');
     expect(set.stdout).toMatch(/^set Org::"acme" as version \d+ \(by olivia\)/);
-    expect(cli('entities').stdout).toContain('Org::"acme"');
-    expect(cli('entity', 'remove', 'Org', 'acme', '--reason', 'sold').status).toBe(0);
-    const history = cli('entity', 'history', 'Org', 'acme').stdout.split('\n');
+    expect((await cli('entities')).stdout).toContain('Org::"acme"');
+    expect((await cli('entity', 'remove', 'Org', 'acme', '--reason', 'sold')).status).toBe(0);
+    const history = (await cli('entity', 'history', 'Org', 'acme')).stdout.split('\n');
     expect(history[0]).toMatch(/^v\d+ .* removed by olivia: sold$/);
     expect(history[1]).toMatch(/set by olivia: our domain \{"domains":\["acme.example"\]\}$/);
-    expect(cli('entity', 'set', 'Org', 'acme', '--attrs', 'not json', '--reason', 'x').status).toBe(2);
+    expect((await cli('entity', 'set', 'Org', 'acme', '--attrs', 'not json', '--reason', 'x')).status).toBe(
+      2,
+    );
   });
 });

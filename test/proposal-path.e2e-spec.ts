@@ -8,14 +8,7 @@ describe('the proposal path', () => {
   const airlock = useAirlockStack();
 
   const approvals = (path: string, approver: string, method = 'GET', body?: unknown) =>
-    fetch(`${airlock.stack.approvalUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${airlock.stack.approverToken(approver)}`,
-        'content-type': 'application/json',
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    airlock.stack.callApi(path, { token: airlock.stack.approverToken(approver), method, body });
 
   it('executes an allowed proposal once, with the scoped credential, idempotency key and run id', async () => {
     const proposal = airlock.agent.proposal('run-allowed', 'tickets.create', {

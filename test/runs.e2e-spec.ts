@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,22 +172,17 @@ describe('runs opened by launchers', () => {
     // The ticket refused after untrusted content must be in the audit before the backtest reads it.
     await waitForRows(`run_id = 'run-tainted' AND topic = 'airlock.policy.decisions' AND decision = 'deny'`);
     const backtest = (bundleDir: string) =>
-      spawnSync(
-        process.execPath,
-        [
-          ...['bin/airlock.js', 'policy', 'backtest', '--bundle', bundleDir],
-          ...['--database', airlock.stack.database],
-          ...['--since', new Date(Date.now() - 3_600_000).toISOString()],
-        ],
-        { cwd: join(__dirname, '..'), encoding: 'utf8' },
-      );
+      airlock.stack.runCli([
+        ...['policy', 'backtest', '--bundle', bundleDir, '--database', airlock.stack.database],
+        ...['--since', new Date(Date.now() - 3_600_000).toISOString()],
+      ]);
     // The active bundle decides as it did: the refusal that read the run's history is replayed
     // with that history, so it is no change (judged as the run's first call, it would be allowed).
-    const same = backtest(airlock.stack.paths.bundleDir);
+    const same = await backtest(airlock.stack.paths.bundleDir);
     expect(same.stderr).toBe('');
     expect(same.stdout).toMatch(/^\d+ proposals decided from .* decides 0 otherwise$/m);
     // The shadow candidate lacks this bundle's run policies and refuses high-priority tickets.
-    const candidate = backtest(candidateDir);
+    const candidate = await backtest(candidateDir);
     expect(candidate.stdout).toContain(
       'tickets.create: allow [support-may-open-tickets] -> deny [no-high-priority-tickets]',
     );

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,7 +20,7 @@ export interface StackOptions {
   namespacePrefix?: string;
   /**
    * Environment given to every service after the stack's own, e.g. the production defaults in place
-   * of the short timeouts tests want.
+   * of the short timeouts tests want. `{stand_in_url}` in a value becomes the stand-in's address.
    */
   env?: Record<string, string>;
   /**
@@ -50,10 +51,19 @@ const scalableServices: readonly ServiceName[] = ['intake', 'policy', 'approval'
  */
 const listenerPorts = { first: 20_000, count: 12_000 };
 
+/**
+ * Ports handed out by this process. A port is free when drawn but bound only when its service
+ * starts, so a second draw of the same number before then would give two services one port.
+ */
+const handedOut = new Set<number>();
+
 async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const port = listenerPorts.first + randomInt(listenerPorts.count);
-    if (await canListen(port)) return port;
+    if (!handedOut.has(port) && (await canListen(port))) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error('found no free port between 20000 and 32000 in 50 tries');
 }
@@ -64,6 +74,13 @@ function canListen(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** What a run of the `airlock` command printed, and its exit status. */
+export interface CliRun {
+  status: number;
+  stdout: string;
+  stderr: string;
 }
 
 /**
@@ -169,7 +186,9 @@ export class AirlockStack {
       AIRLOCK_TOOL_TIMEOUT_MS: '5000',
       // Short, so that a test holding a lock sees the gates wait, retry and recover within seconds.
       AIRLOCK_POSTGRES_STATEMENT_TIMEOUT_MS: '1500',
-      ...extraEnv,
+      ...Object.fromEntries(
+        Object.entries(extraEnv).map(([name, value]) => [name, value.replaceAll('{stand_in_url}', baseUrl)]),
+      ),
     };
     this.serviceEnv = env;
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
@@ -254,6 +273,52 @@ export class AirlockStack {
     const token = readStringMap(this.paths.operatorTokensFile, 'operator tokens')[operatorId];
     if (!token) throw new Error(`no token for operator ${operatorId}`);
     return token;
+  }
+
+  /**
+   * Calls the approval service's HTTP API (or budget's) as a person would: with their bearer
+   * token, if any, a JSON body, if any (then POST unless `method` says otherwise).
+   */
+  callApi(
+    path: string,
+    options: { token?: string; method?: string; body?: unknown; service?: 'approval' | 'budget' } = {},
+  ): Promise<Response> {
+    const base = options.service === 'budget' ? this.budgetUrl : this.approvalUrl;
+    return fetch(`${base}${path}`, {
+      method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+      headers: {
+        ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+        'content-type': 'application/json',
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+  }
+
+  /**
+   * Runs the `airlock` command (bin/airlock.js) against this stack, with its URLs, namespace and
+   * secrets; asynchronously, so that a test's Kafka watcher keeps consuming meanwhile.
+   */
+  runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [join(repoRoot, 'bin', 'airlock.js'), ...args],
+        {
+          cwd: repoRoot,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            AIRLOCK_APPROVAL_URL: this.approvalUrl,
+            AIRLOCK_BUDGET_URL: this.budgetUrl,
+            AIRLOCK_SECRETS_DIR: this.paths.secretsDir,
+            AIRLOCK_NAMESPACE: this.namespace,
+            ...env,
+          },
+        },
+        (error, stdout, stderr) =>
+          resolve({ status: error === null ? 0 : Number(error.code), stdout, stderr }),
+      );
+    });
   }
 
   async stop(): Promise<void> {
