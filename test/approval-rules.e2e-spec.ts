@@ -10,8 +10,12 @@ import { useAirlockStack } from '@airlock/testing';
  */
 describe('humans in the loop', () => {
   const airlock = useAirlockStack({
-    // A tool that answers after a second leaves its call's outcome unknown.
-    env: { AIRLOCK_TOOL_TIMEOUT_MS: '1000' },
+    env: {
+      // A tool that answers after a second leaves its call's outcome unknown.
+      AIRLOCK_TOOL_TIMEOUT_MS: '1000',
+      // Notices go to the stand-in, on a host approvers.json allows.
+      AIRLOCK_NOTIFY_WEBHOOK_URL: '{stand_in_url}/hooks/airlock',
+    },
     editBundle: (dir) => {
       const path = join(dir, 'policies', 'support.cedar');
       // Refunds up to $200 need one approver (one answer covering the charge for the run); more,
@@ -40,6 +44,7 @@ when { context.arguments.amount_cents > 20000 && context.arguments.amount_cents 
       const registry = JSON.parse(readFileSync(approversFile, 'utf8'));
       const person = (id: string, name: string, extra: object) => ({ id, name, token_sha256: '', ...extra });
       registry.exclude_owner_team = true;
+      registry.notifications = { allowed_hosts: ['127.0.0.1'] };
       registry.approvers = [
         person('alice', 'Alice (support lead, owns support-triage)', { team: 'support' }),
         person('sam', "Sam (support, on alice's team)", { team: 'support', groups: ['finance'] }),
@@ -52,14 +57,7 @@ when { context.arguments.amount_cents > 20000 && context.arguments.amount_cents 
   });
 
   const approvals = (path: string, approver: string, method = 'GET', body?: unknown) =>
-    fetch(`${airlock.stack.approvalUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${airlock.stack.approverToken(approver)}`,
-        'content-type': 'application/json',
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    airlock.stack.callApi(path, { token: airlock.stack.approverToken(approver), method, body });
 
   async function refund(runId: string, chargeId: string, amountCents: number): Promise<string> {
     const proposal = airlock.agent.proposal(runId, 'payments.refund', {
@@ -193,27 +191,16 @@ when { context.arguments.amount_cents > 20000 && context.arguments.amount_cents 
   });
 
   describe('an outcome nobody could tell', () => {
-    const operatorApi = (
-      method: string,
-      path: string,
-      token: string,
-      body?: unknown,
-      base = airlock.stack.approvalUrl,
-    ) =>
-      fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+    const operatorApi = (method: string, path: string, token: string, body?: unknown) =>
+      airlock.stack.callApi(path, { method, token, body });
     const olivia = () => airlock.stack.operatorToken('olivia');
-    const runCalls = async (runId: string) =>
-      (
-        (await (
-          await operatorApi('GET', `/budget/runs/${runId}`, olivia(), undefined, airlock.stack.budgetUrl)
-        ).json()) as {
-          per_run: { calls: number };
-        }
-      ).per_run.calls;
+    const runCalls = async (runId: string) => {
+      const standing = await airlock.stack.callApi(`/budget/runs/${runId}`, {
+        token: olivia(),
+        service: 'budget',
+      });
+      return ((await standing.json()) as { per_run: { calls: number } }).per_run.calls;
+    };
 
     it('waits for an operator, whose "it never happened" gives the run its call back, audited', async () => {
       airlock.stack.standIn.delayResponses(3000);
@@ -269,5 +256,42 @@ when { context.arguments.amount_cents > 20000 && context.arguments.amount_cents 
       }
       expect(rows).toEqual([{ decision: 'failed', attestation: 'verified' }]);
     });
+  });
+
+  it('posts a Slack-compatible notice when an approval waits and when something is halted, once each', async () => {
+    const notices = () =>
+      airlock.stack.standIn.requests
+        .filter((request) => request.path === '/hooks/airlock')
+        .map((request) => request.body as { text: string; airlock: Record<string, string> });
+    const refundId = await refund('run-notified', 'ch_notified', 1000);
+    await waitUntilPending(refundId);
+    const halted = await airlock.stack.callApi('/operator/halts', {
+      token: airlock.stack.operatorToken('olivia'),
+      body: { kind: 'tool', id: 'email.send', reason: 'the mailer misbehaves' },
+    });
+    expect(halted.status).toBe(202);
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const kinds = notices().map((notice) => notice.airlock['kind']);
+      if (kinds.includes('halted') && notices().some((notice) => notice.airlock['proposal_id'] === refundId))
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const waiting = notices().filter((notice) => notice.airlock['proposal_id'] === refundId);
+    expect(waiting).toEqual([
+      {
+        text: expect.stringMatching(
+          new RegExp(
+            `^Approval waiting: support-triage wants payments\\.refund in run run-notified .*proposal ${refundId}\\.$`,
+          ),
+        ),
+        airlock: expect.objectContaining({ kind: 'approval_waiting', run_id: 'run-notified' }),
+      },
+    ]);
+    expect(notices().filter((notice) => notice.airlock['kind'] === 'halted')).toEqual([
+      {
+        text: 'Halted: tool email.send, by olivia: the mailer misbehaves',
+        airlock: expect.objectContaining({ scope: 'tool', id: 'email.send' }),
+      },
+    ]);
   });
 });

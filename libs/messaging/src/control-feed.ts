@@ -1,4 +1,5 @@
 import type { ServiceKeyring } from '@airlock/attestation';
+import type { ControlChange } from '@airlock/contracts';
 import type { HaltBoard } from '@airlock/halts';
 import { CompactedTopicFeed } from './compacted-topic-feed';
 import type { ConsumerLogger } from './kafka-batch-consumer';
@@ -9,11 +10,13 @@ import type { KafkaConnection } from './kafka-connection';
  * change halts (the approval service's operator API, budget's stopping rules) change it.
  */
 export class ControlFeed extends CompactedTopicFeed<'control'> {
+  /** `onChange`: told of each change the board took in, e.g. to notify people of a halt. */
   constructor(
     connection: KafkaConnection,
     board: HaltBoard,
     keyring: ServiceKeyring,
     logger: ConsumerLogger,
+    onChange?: (change: ControlChange) => void,
   ) {
     super(
       connection,
@@ -23,6 +26,7 @@ export class ControlFeed extends CompactedTopicFeed<'control'> {
         keyring,
         apply: (change) => {
           board.apply(change);
+          onChange?.(change);
           logger.event('info', `control: ${change.state}`, {
             scope: change.scope,
             operator_id: change.operator_id,

@@ -1,6 +1,7 @@
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ServiceKeyring } from '@airlock/attestation';
+import type { ControlChange } from '@airlock/contracts';
 import type { HaltBoard } from '@airlock/halts';
 import {
   ControlFeed,
@@ -29,7 +30,7 @@ export interface ServiceDefinition {
    * For the gates that act on proposals: the board their routes consult, fed from airlock.control
    * and complete before the first message is consumed (ADR 0009).
    */
-  halts?: { board: HaltBoard; keyring: ServiceKeyring };
+  halts?: { board: HaltBoard; keyring: ServiceKeyring; onChange?: (change: ControlChange) => void };
   /**
    * Other state read from compacted topics (a CompactedTopicFeed each) before the first message,
    * and kept current after: the policy gate's entities.
@@ -73,7 +74,15 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
   const feeds = [
     ...(definition.halts === undefined
       ? []
-      : [new ControlFeed(connection, definition.halts.board, definition.halts.keyring, definition.logger)]),
+      : [
+          new ControlFeed(
+            connection,
+            definition.halts.board,
+            definition.halts.keyring,
+            definition.logger,
+            definition.halts.onChange,
+          ),
+        ]),
     ...(definition.feeds?.(connection) ?? []),
   ];
   await Promise.all(feeds.map((feed) => feed.start()));

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  approvalDeadline,
   checkApprovalRight,
   checkRequirementFit,
   isApprovalExpired,
@@ -30,7 +31,9 @@ import {
 } from './approval-requests.store';
 import { toApprovalView, type ApprovalView } from './approval-view';
 import { DecisionAnnouncer } from './decision-announcer';
+import { approvalWaitingNotice } from './notices';
 import { UnknownOutcomes } from './unknown-outcomes';
+import { WebhookNotifier } from './webhook-notifier';
 
 export type ApproverVerdict = 'approved' | 'denied';
 
@@ -54,6 +57,7 @@ export class ApprovalDesk implements GateRoutes {
     @Inject(DecisionAnnouncer) private readonly announcer: DecisionAnnouncer,
     @Inject(HaltBoard) private readonly halts: HaltBoard,
     @Inject(UnknownOutcomes) private readonly unknowns: UnknownOutcomes,
+    @Inject(WebhookNotifier) private readonly notifier: WebhookNotifier,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
@@ -91,14 +95,21 @@ export class ApprovalDesk implements GateRoutes {
       return [];
     }
     if (await this.approveUnderRunApproval(envelope.data)) return [];
+    const requestedAt = new Date();
     const opened = await this.store.open(
       envelope.data,
       currentTraceHeaders(),
-      new Date(),
+      requestedAt,
       this.bundle.approvers,
       this.bundle.budgets.stopping_rules?.max_pending_approvals,
     );
     const ids = { run_id: proposal.run_id, proposal_id: proposal.proposal_id, agent_id: proposal.agent_id };
+    if (opened === 'opened') {
+      // Not awaited: a slow webhook must not hold up the gate.
+      void this.notifier.send(
+        approvalWaitingNotice(envelope.data, approvalDeadline(requestedAt, this.bundle.approvers)),
+      );
+    }
     if (opened === 'opened' || opened === 'already_open') {
       const message = opened === 'opened' ? 'approval requested' : 'approval request already open';
       this.logger.event('info', message, { ...ids, tool: proposal.tool });

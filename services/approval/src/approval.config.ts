@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
 import { StatefulServiceConfig } from '@airlock/service-runtime';
 
 export class ApprovalConfig extends StatefulServiceConfig {
@@ -18,4 +18,17 @@ export class ApprovalConfig extends StatefulServiceConfig {
   @Min(50, { message: 'AIRLOCK_APPROVAL_SWEEP_MS must be at least 50 ms' })
   @Max(60_000, { message: 'AIRLOCK_APPROVAL_SWEEP_MS must be at most 60000 ms' })
   AIRLOCK_APPROVAL_SWEEP_MS: number = 1000;
+
+  /**
+   * A Slack-compatible incoming webhook told when an approval is waiting and when something is
+   * halted; its host must be in approvers.json notifications.allowed_hosts. Unset: no notices.
+   */
+  @IsOptional()
+  @IsUrl(
+    { require_protocol: true, require_tld: false, protocols: ['http', 'https'] },
+    {
+      message: 'AIRLOCK_NOTIFY_WEBHOOK_URL must be an http(s) URL, e.g. https://hooks.slack.com/services/...',
+    },
+  )
+  AIRLOCK_NOTIFY_WEBHOOK_URL?: string;
 }

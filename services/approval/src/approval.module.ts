@@ -18,6 +18,7 @@ import { OperatorController } from './operator.controller';
 import { PolicyEntities } from './policy-entities';
 import { UnknownOutcomes } from './unknown-outcomes';
 import { UnknownOutcomesStore } from './unknown-outcomes.store';
+import { WebhookNotifier } from './webhook-notifier';
 
 export interface ApprovalDependencies {
   config: ApprovalConfig;
@@ -26,6 +27,7 @@ export interface ApprovalDependencies {
   keyring: ServiceKeyring;
   store: Pool;
   halts: HaltBoard;
+  notifier: WebhookNotifier;
   logger: JsonLogger;
 }
 
@@ -50,6 +52,7 @@ export class ApprovalModule {
         { provide: APPROVAL_SWEEP_MS, useValue: deps.config.AIRLOCK_APPROVAL_SWEEP_MS },
         { provide: JsonLogger, useValue: deps.logger },
         { provide: HaltBoard, useValue: deps.halts },
+        { provide: WebhookNotifier, useValue: deps.notifier },
         { provide: ApprovalRequestsStore, useValue: new ApprovalRequestsStore(deps.store) },
         { provide: EntityChangesStore, useValue: new EntityChangesStore(deps.store) },
         { provide: UnknownOutcomesStore, useValue: new UnknownOutcomesStore(deps.store) },

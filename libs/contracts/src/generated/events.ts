@@ -791,6 +791,15 @@ export interface ApproverRegistry {
    */
   max_pending_per_run?: number;
   /**
+   * Where the approval service may post its notices (an approval waiting, a halt): the webhook URL is deployment configuration (AIRLOCK_NOTIFY_WEBHOOK_URL, a secret for Slack), its host must be listed here.
+   */
+  notifications?: {
+    /**
+     * Hosts (names or addresses, no port) a webhook URL may point at, e.g. hooks.slack.com.
+     */
+    allowed_hosts: string[];
+  };
+  /**
    * Separation of duties: when true, no approver of the agent owner's team (the owner's `team` here) may decide the agent's proposals, as the owner never may (default false).
    */
   exclude_owner_team?: boolean;
