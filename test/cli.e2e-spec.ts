@@ -125,25 +125,65 @@ describe('the airlock command line', () => {
     expect(unknown.stdout).toContain('run run-never-opened: no events recorded');
   });
 
+  it('opens a run as its launcher, proposes in it as the agent, and closes it', async () => {
+    const opened = await cli('run', 'open', 'run-cli-own', '--agent', 'support-triage', '--json');
+    expect(opened.stderr).toBe('');
+    const { ticket } = JSON.parse(opened.stdout) as { ticket: string };
+    const propose = (tool: string, args: object) =>
+      cli('propose', tool, '--run', 'run-cli-own', '--ticket', ticket, '--args', JSON.stringify(args));
+
+    const executed = await propose('tickets.create', { title: 'Printer on fire', priority: 'low' });
+    expect(executed.status).toBe(0);
+    expect(executed.stdout).toMatch(/^p-\S+ executed\/tool_call_succeeded \(decided by executor\): /);
+    expect(executed.stdout).toMatch(/^ {2}result \{/m);
+    const denied = await propose('email.send', { to: 'a@example.com', subject: 'hi', body: 'hello' });
+    expect(denied.status).toBe(1);
+    expect(denied.stdout).toMatch(/ denied\/policy_denied \(decided by policy\)/);
+    const notJson = await cli('propose', 'tickets.create', '--run', 'run-cli-own', '--args', '{oops');
+    expect(notJson.status).toBe(2);
+    expect(notJson.stderr).toContain('--args must be JSON');
+
+    const closed = await cli(
+      'run',
+      'close',
+      'run-cli-own',
+      '--ticket',
+      ticket,
+      '--reason',
+      'the task is done',
+    );
+    expect(closed.status).toBe(0);
+    expect(closed.stdout).toContain('closed run run-cli-own (launcher support-desk)');
+    let after: Ran | undefined;
+    await eventually(
+      async () => {
+        after = await propose('tickets.create', { title: 'One more', priority: 'low' });
+        return after.stdout.includes('run_closed');
+      },
+      30_000,
+      () => `a proposal after the close was not refused: ${after?.stdout ?? ''}${after?.stderr ?? ''}`,
+    );
+    expect(after?.status).toBe(1);
+  });
+
   it("lists halts with the first local operator's token, as JSON", async () => {
     const halted = await cli('halt', 'agent', 'support-triage', '--reason', 'incident 7', '--json');
     expect(halted.status).toBe(0);
     expect(JSON.parse(halted.stdout)).toMatchObject({ state: 'halted', operator_id: 'olivia' });
     // The board shows the halt once the approval service has read it back from airlock.control.
-    let listed: unknown;
+    // The run closed earlier in this file is on the board too, for good: look for the agent's halt.
+    let halts: { scope: { kind: string } }[] = [];
     await eventually(
       async () => {
-        listed = JSON.parse((await cli('halts', '--json')).stdout);
-        return (listed as { halts: unknown[] }).halts.length > 0;
+        halts = (JSON.parse((await cli('halts', '--json')).stdout) as { halts: typeof halts }).halts;
+        return halts.some((halt) => halt.scope.kind === 'agent');
       },
       15_000,
       () => 'the halt never showed',
     );
-    expect(listed).toEqual({
-      halts: [
-        expect.objectContaining({ scope: { kind: 'agent', id: 'support-triage' }, reason: 'incident 7' }),
-      ],
-    });
+    expect(halts.filter((halt) => halt.scope.kind === 'agent')).toEqual([
+      expect.objectContaining({ scope: { kind: 'agent', id: 'support-triage' }, reason: 'incident 7' }),
+    ]);
     expect((await cli('resume', 'agent', 'support-triage', '--reason', 'fixed')).status).toBe(0);
   });
 });

@@ -39,6 +39,11 @@ export class CliConfig extends LocalInfraConfig {
   @IsString()
   AIRLOCK_SECRETS_DIR: string = join(checkoutRoot(), 'deploy', 'local', '.generated', 'secrets');
 
+  /** Where agents and launchers send: `run close` and `propose` speak Kafka, as an agent does. */
+  @IsOptional()
+  @IsString({ message: 'AIRLOCK_KAFKA_BROKERS must list the Kafka bootstrap servers, e.g. 127.0.0.1:19092' })
+  AIRLOCK_KAFKA_BROKERS: string = '127.0.0.1:19092';
+
   @IsOptional()
   @IsString()
   AIRLOCK_OPERATOR_TOKEN?: string;
