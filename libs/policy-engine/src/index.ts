@@ -9,5 +9,5 @@ export { estimateCostUsd } from './cost-estimate';
 export { emptyRunHistory, historyContext, recordCall, type RunHistory } from './run-history';
 export { runPolicyTests, type PolicyTestResult, type PolicyTestSuite } from './policy-tests';
 export { backtest, type BacktestChange, type RecordedDecision } from './backtest';
-export { type PolicyCondition, type WhoCanAnswer } from './who-can';
+export { type ApprovalAsked, type PolicyCondition, type WhoCanAnswer } from './who-can';
 export { EntityOverlay, entityKeyOf, entityProblem, entityTopicKeyOf } from './entity-overlay';

@@ -153,6 +153,22 @@ describe('who can call a tool, before any call is known', () => {
     expect(engine.whoCan('tickets.create', loneAgent)).toEqual({ decision: 'deny', policy_ids: [] });
   });
 
+  it('names who a policy asking for approval lets approve, and how many', () => {
+    const asking = createPolicyEngine({
+      tools: readBundleTools(),
+      approverGroups: new Set(['finance']),
+      policies: {
+        'r.cedar':
+          '@id("tickets-by-two") @approval("required") @approvers("finance, run_user") @quorum("2") permit (principal, action == Action::"tickets.create", resource);',
+      },
+    });
+    expect(asking.whoCan('tickets.create', supportAgent)).toEqual({
+      decision: 'approval_required',
+      policy_ids: ['tickets-by-two'],
+      approvals: { 'tickets-by-two': { approvers: ['finance', 'run_user'], quorum: 2 } },
+    });
+  });
+
   it('answers deny when no permit can apply, though a forbid still depends on the arguments', () => {
     expect(engine.whoCan('payments.refund', loneAgent)).toEqual({ decision: 'deny', policy_ids: [] });
   });
@@ -165,6 +181,7 @@ describe('who can call a tool, before any call is known', () => {
           policy_id: 'support-refunds-need-approval',
           effect: 'permit',
           approval_required: true,
+          approval: { quorum: 1 },
           condition: 'context.arguments.amount_cents <= 50000',
         },
         {

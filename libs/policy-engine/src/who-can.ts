@@ -9,16 +9,36 @@ import type { AgentRecord } from '@airlock/contracts';
 import { describeCedarErrors, PolicyLoadError, type PolicyFacts } from './policy-set-loading';
 
 /** One policy's remaining condition on a call, in Cedar, reading `context.*`. */
+/** Who a policy asking for approval lets approve: its @approvers (groups, run_user) and @quorum. */
+export interface ApprovalAsked {
+  approvers?: string[];
+  quorum: number;
+}
+
 export interface PolicyCondition {
   policy_id: string;
   effect: 'permit' | 'forbid';
   approval_required: boolean;
+  /** Set when approval_required. */
+  approval?: ApprovalAsked;
   condition: string;
 }
 
 export type WhoCanAnswer =
-  | { decision: 'allow' | 'approval_required' | 'deny'; policy_ids: string[] }
+  | {
+      decision: 'allow' | 'approval_required' | 'deny';
+      policy_ids: string[];
+      /** With approval_required: what each policy asking requires, by policy id. */
+      approvals?: Record<string, ApprovalAsked>;
+    }
   | { decision: 'depends'; conditions: PolicyCondition[] };
+
+function approvalAsked(facts: PolicyFacts): ApprovalAsked {
+  return {
+    ...(facts.approvers === undefined ? {} : { approvers: facts.approvers }),
+    quorum: facts.quorum ?? 1,
+  };
+}
 
 /** The context as unknowns, so that Cedar evaluates what does not depend on it and leaves the rest. */
 const unknownContext: Context = Object.fromEntries(
@@ -60,10 +80,13 @@ export function whoCan(
     if (response.decision === 'deny') {
       return { decision: 'deny', policy_ids: forbidden.map((facts) => facts.id) };
     }
-    const approval = determining.some((facts) => facts.approvalRequired);
+    const asking = determining.filter((facts) => facts.approvalRequired);
     return {
-      decision: approval ? 'approval_required' : 'allow',
+      decision: asking.length > 0 ? 'approval_required' : 'allow',
       policy_ids: determining.map((facts) => facts.id),
+      ...(asking.length === 0
+        ? {}
+        : { approvals: Object.fromEntries(asking.map((facts) => [facts.id, approvalAsked(facts)])) }),
     };
   }
   // Cedar knows the answer is deny whatever the context when no permit can apply, even while a
@@ -76,6 +99,7 @@ export function whoCan(
     policy_id: facts.id,
     effect: facts.effect,
     approval_required: facts.approvalRequired,
+    ...(facts.approvalRequired ? { approval: approvalAsked(facts) } : {}),
     condition: conditionText(response.residuals[facts.id]),
   }));
   return { decision: 'depends', conditions };

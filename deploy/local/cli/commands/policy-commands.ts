@@ -9,6 +9,7 @@ import {
   PolicyLoadError,
   runPolicyTests,
   type PolicyEngine,
+  type ApprovalAsked,
   type PolicyVerdict,
 } from '@airlock/policy-engine';
 import { ClickHouseHttp } from '@airlock/clickhouse';
@@ -101,13 +102,35 @@ export const policyCommands: readonly Command[] = [
           .map((approver) => approver.id),
         answer: engine.whoCan(tool.name, agent),
       }));
+      /** Who may approve for one policy, in words: "2 of bob, carol", "bob or the run's user". */
+      const whoApproves = (mayDecide: readonly string[], asked: ApprovalAsked | undefined) => {
+        const groups = asked?.approvers?.filter((name) => name !== 'run_user');
+        const eligible = mayDecide.filter(
+          (id) =>
+            groups === undefined ||
+            groups.some((group) =>
+              loaded.approvers.approvers.find((a) => a.id === id)?.groups?.includes(group),
+            ),
+        );
+        const named = [
+          ...(asked?.approvers !== undefined && groups?.length === 0 ? [] : eligible),
+          ...(asked?.approvers?.includes('run_user') === true ? ["the run's user"] : []),
+        ];
+        const quorum = asked?.quorum ?? 1;
+        return `${quorum === 1 ? '' : `${quorum} of `}${named.join(', ') || 'nobody'}`;
+      };
       const lines = [
         `${tool.name}: ${tool.risk}, acts on ${tool.adapter.destination} (${tool.allowed_hosts.join(', ')}) with the executor's credential for each agent`,
       ];
       for (const { agent_id, team, approvers, answer } of agents) {
         const who = `${agent_id}${team === null ? '' : ` (team ${team})`}`;
         if (answer.decision !== 'depends') {
-          const asks = answer.decision === 'approval_required' ? `; approvers: ${approvers.join(', ')}` : '';
+          const asks =
+            answer.decision === 'approval_required'
+              ? `; approvers: ${Object.entries(answer.approvals ?? {})
+                  .map(([policy, asked]) => `${whoApproves(approvers, asked)} [${policy}]`)
+                  .join('; ')}`
+              : '';
           lines.push(`  ${who}: ${answer.decision} by [${answer.policy_ids.join(', ')}]${asks}`);
           continue;
         }
@@ -117,7 +140,7 @@ export const policyCommands: readonly Command[] = [
             condition.effect === 'forbid'
               ? 'denied'
               : condition.approval_required
-                ? `a human approves (${approvers.join(', ')})`
+                ? `a human approves (${whoApproves(approvers, condition.approval)})`
                 : 'allowed';
           lines.push(`    ${effect} when ${condition.condition}   [${condition.policy_id}]`);
         }
