@@ -12,6 +12,8 @@ ensure_node_modules
 
 log "starting or joining PostgreSQL, Kafka and ClickHouse (store tests and end-to-end tests use them)"
 bash "$here/infra.sh" up
+# The console's end-to-end test drives a real headless Chromium.
+bash "$here/chromium.sh" install
 
 log "typecheck and lint (module boundaries included)"
 node_modules/.bin/tsc -p tsconfig.json --noEmit

@@ -6,7 +6,7 @@ import type { ApprovalStatus } from './approval-requests.store';
 export type ApprovalDeskErrorCode =
   'not_found' | 'not_pending' | 'forbidden' | 'halted' | 'not_for_run' | 'already_approved';
 
-const statusOf: Record<ApprovalDeskErrorCode, HttpStatus> = {
+export const statusOf: Record<ApprovalDeskErrorCode, HttpStatus> = {
   not_found: HttpStatus.NOT_FOUND,
   not_pending: HttpStatus.CONFLICT,
   forbidden: HttpStatus.FORBIDDEN,

@@ -10,6 +10,9 @@ import { ApprovalDesk } from './approval-desk';
 import { ApprovalRequestsStore } from './approval-requests.store';
 import { APPROVAL_SWEEP_MS, ApprovalSweeper } from './approval-sweeper';
 import { ApprovalsController } from './approvals.controller';
+import { ConsoleController } from './console/console.controller';
+import { ConsoleSessionsStore } from './console/console-sessions.store';
+import { ConsoleSignIn, TokenSignIn } from './console/console-sign-in';
 import { APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
 import { APPROVAL_KEYRING, JwksController } from './jwks.controller';
 import { KillSwitch } from './kill-switch';
@@ -44,7 +47,7 @@ export class ApprovalModule {
           signingKey: deps.signingKey,
         }),
       ],
-      controllers: [ApprovalsController, JwksController, OperatorController],
+      controllers: [ApprovalsController, ConsoleController, JwksController, OperatorController],
       providers: [
         { provide: Bundle, useValue: deps.bundle },
         { provide: APPROVAL_SIGNING_KEY, useValue: deps.signingKey },
@@ -56,6 +59,8 @@ export class ApprovalModule {
         { provide: ApprovalRequestsStore, useValue: new ApprovalRequestsStore(deps.store) },
         { provide: EntityChangesStore, useValue: new EntityChangesStore(deps.store) },
         { provide: UnknownOutcomesStore, useValue: new UnknownOutcomesStore(deps.store) },
+        { provide: ConsoleSessionsStore, useValue: new ConsoleSessionsStore(deps.store) },
+        { provide: ConsoleSignIn, useClass: TokenSignIn },
         DecisionAnnouncer,
         ApprovalDesk,
         ApproverGuard,

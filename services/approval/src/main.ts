@@ -7,6 +7,7 @@ import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/servi
 import { ApprovalConfig } from './approval.config';
 import { ApprovalModule } from './approval.module';
 import { approvalRequestsMigrations } from './approval-requests.store';
+import { consoleSessionsMigrations } from './console/console-sessions.store';
 import { entityChangesMigrations } from './entity-changes.store';
 import { haltNotice, webhookProblem } from './notices';
 import { unknownOutcomesMigrations } from './unknown-outcomes.store';
@@ -32,6 +33,7 @@ startOrExit('approval', async (logger) => {
       ...entityChangesMigrations,
       ...unknownOutcomesMigrations,
       ...noticesMigrations,
+      ...consoleSessionsMigrations,
     ],
   });
   const halts = new HaltBoard();

@@ -1,0 +1,70 @@
+import type { ApprovalView } from '../approval-view';
+import { approvalPage, approvalsPage, describeDuration, escapeHtml, html, signInPage } from './console-html';
+
+const session = { accountId: 'bob', csrf: 'csrf-token-1' };
+
+const view: ApprovalView = {
+  proposal_id: 'p-1',
+  run_id: 'run-1',
+  agent_id: 'support-triage',
+  tool: 'payments.refund',
+  arguments: { reason: '<script>alert(1)</script>' },
+  policy_ids: ['big-refunds-need-two-from-finance'],
+  approval_for_run: null,
+  needs: ['policy big-refunds-need-two-from-finance needs 2 approvals from finance'],
+  approvals: [{ approver_id: 'bob', comment: '"billed" <twice>', approved_at: '2026-01-01T00:00:00.000Z' }],
+  requested_at: '2026-01-01T00:00:00.000Z',
+  expires_at: '2026-01-01T01:00:00.000Z',
+  status: 'pending',
+  decided_by: null,
+};
+
+describe('console pages', () => {
+  it('escapes every character that could open markup or leave an attribute', () => {
+    expect(escapeHtml(`<a href="x" onclick='y'>&</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
+  });
+
+  it('escapes interpolated values but not fragments already escaped', () => {
+    const inner = html`<b>${'<i>'}</b>`;
+    expect(html`<p>${inner}${'<u>'}</p>`.text).toBe('<p><b>&lt;i&gt;</b>&lt;u&gt;</p>');
+  });
+
+  it('shows an agent’s arguments and an approver’s comment as text, never as markup', () => {
+    const page = approvalPage(view, session);
+    expect(page).not.toContain('<script>alert');
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).toContain('&quot;billed&quot; &lt;twice&gt;');
+  });
+
+  it('puts the session’s CSRF token in every form', () => {
+    const page = approvalPage(view, session);
+    const forms = page.match(/<form /g) ?? [];
+    const tokens = page.match(/name="csrf" value="csrf-token-1"/g) ?? [];
+    expect(forms.length).toBe(2);
+    expect(tokens.length).toBe(forms.length);
+  });
+
+  it('offers no answer on a request that is no longer pending', () => {
+    expect(approvalPage({ ...view, status: 'approved', decided_by: 'carol' }, session)).not.toContain(
+      'id="approve"',
+    );
+  });
+
+  it('lists waiting requests with their age and the time left', () => {
+    const page = approvalsPage([view], session, new Date('2026-01-01T00:03:20.000Z'));
+    expect(page).toContain('href="/console/approvals/p-1"');
+    expect(page).toContain('3m 20s');
+    expect(page).toContain('56m 40s');
+  });
+
+  it('shows why a sign-in was refused, escaped', () => {
+    expect(signInPage('<no>')).toContain('&lt;no&gt;');
+  });
+
+  it('describes durations and never a negative one', () => {
+    expect(describeDuration(-5000)).toBe('0s');
+    expect(describeDuration(3_720_000)).toBe('1h 2m');
+  });
+});

@@ -1,0 +1,240 @@
+import type { ApprovalView } from '../approval-view';
+
+/** Markup that is already escaped; only `html` and `raw` make one, so nothing reaches a page unescaped. */
+export class SafeHtml {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+const entities: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Agents choose argument values and comments are free text: every one is escaped before it is shown. */
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (char) => entities[char] ?? char);
+}
+
+type Interpolated = SafeHtml | string | number | readonly SafeHtml[] | undefined;
+
+/** A template whose interpolated values are escaped, except fragments that are SafeHtml already. */
+export function html(strings: TemplateStringsArray, ...values: Interpolated[]): SafeHtml {
+  let text = strings[0] ?? '';
+  values.forEach((value, index) => {
+    const shown = Array.isArray(value)
+      ? value.map(String).join('')
+      : value instanceof SafeHtml
+        ? value.text
+        : escapeHtml(value ?? '');
+    text += shown + (strings[index + 1] ?? '');
+  });
+  return new SafeHtml(text);
+}
+
+/** What a page shows of who is signed in; `csrf` goes into every form it renders. */
+export interface PageSession {
+  accountId: string;
+  csrf: string;
+}
+
+/** Seconds between reloads of a page that shows what other approvers may change. */
+const refreshSeconds = 5;
+
+/** `refreshUrl`: reloaded with a GET, so the page after an answer never posts the answer again. */
+function page(title: string, body: SafeHtml, session?: PageSession, refreshUrl?: string): string {
+  const refresh =
+    refreshUrl === undefined
+      ? ''
+      : html`<meta http-equiv="refresh" content="${refreshSeconds}; url=${refreshUrl}" />`;
+  const header =
+    session === undefined
+      ? ''
+      : html`<header>
+          Signed in as <b id="account">${session.accountId}</b>
+          <form method="post" action="/console/sign-out" class="inline">
+            ${csrfField(session)}<button>Sign out</button>
+          </form>
+          <a href="/console/approvals">Pending approvals</a>
+        </header>`;
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        ${refresh}
+        <title>${title} · Airlock</title>
+        <style>
+          body {
+            font-family: sans-serif;
+            margin: 2em;
+          }
+          table {
+            border-collapse: collapse;
+          }
+          td,
+          th {
+            border: 1px solid #ccc;
+            padding: 4px 8px;
+            text-align: left;
+          }
+          .inline {
+            display: inline;
+          }
+          .refusal {
+            color: #a00;
+          }
+          .notice {
+            color: #060;
+          }
+          pre {
+            background: #f4f4f4;
+            padding: 1em;
+          }
+        </style>
+      </head>
+      <body>
+        ${header}
+        <h1>${title}</h1>
+        ${body}
+      </body>
+    </html>`.text;
+}
+
+function csrfField(session: PageSession): SafeHtml {
+  return html`<input type="hidden" name="csrf" value="${session.csrf}" />`;
+}
+
+export function signInPage(problem?: string): string {
+  const shown = problem === undefined ? '' : html`<p class="refusal" id="problem">${problem}</p>`;
+  return page(
+    'Sign in',
+    html`${shown}
+      <form method="post" action="/console/sign-in">
+        <label
+          >Approver or operator token
+          <input type="password" name="token" id="token" autocomplete="off" required
+        /></label>
+        <button id="sign-in">Sign in</button>
+      </form>`,
+  );
+}
+
+/** "3m 20s": how long ago, or how long is left. */
+export function describeDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  if (hours > 0) return `${hours}h ${minutes % 60}m`;
+  return minutes > 0 ? `${minutes}m ${seconds % 60}s` : `${seconds}s`;
+}
+
+export function approvalsPage(approvals: readonly ApprovalView[], session: PageSession, now: Date): string {
+  const rows = approvals.map(
+    (approval) =>
+      html`<tr class="approval">
+        <td>
+          <a href="/console/approvals/${encodeURIComponent(approval.proposal_id)}">${approval.proposal_id}</a>
+        </td>
+        <td>${approval.agent_id}</td>
+        <td>${approval.run_id}</td>
+        <td>${approval.tool}</td>
+        <td>${approval.policy_ids.join(', ')}</td>
+        <td>${describeDuration(now.getTime() - Date.parse(approval.requested_at))}</td>
+        <td>${describeDuration(Date.parse(approval.expires_at) - now.getTime())}</td>
+      </tr>`,
+  );
+  const body =
+    approvals.length === 0
+      ? html`<p id="empty">Nothing waits for an approver.</p>`
+      : html`<table>
+          <tr>
+            <th>Proposal</th>
+            <th>Agent</th>
+            <th>Run</th>
+            <th>Tool</th>
+            <th>Policies</th>
+            <th>Waiting</th>
+            <th>Expires in</th>
+          </tr>
+          ${rows}
+        </table>`;
+  // Another approver's decision, or a new request, shows without a click.
+  return page('Pending approvals', body, session, '/console/approvals');
+}
+
+/** The outcome of the approver's last answer, shown above the request. */
+export type AnswerNotice = { refused: string } | { done: string };
+
+/** `view.arguments` must already have the tool's sensitive fields masked. */
+export function approvalPage(view: ApprovalView, session: PageSession, notice?: AnswerNotice): string {
+  const shown =
+    notice === undefined
+      ? ''
+      : 'refused' in notice
+        ? html`<p class="refusal" id="refusal">Refused: ${notice.refused}</p>`
+        : html`<p class="notice" id="notice">${notice.done}</p>`;
+  const approvals = view.approvals.map(
+    (approval) =>
+      html`<li>
+        ${approval.approver_id} at
+        ${approval.approved_at}${approval.comment === null ? '' : `: ${approval.comment}`}
+      </li>`,
+  );
+  const action = `/console/approvals/${encodeURIComponent(view.proposal_id)}`;
+  const answer =
+    view.status !== 'pending'
+      ? ''
+      : html`<form method="post" action="${action}">
+          ${csrfField(session)}
+          <label>Comment <input name="comment" id="comment" /></label>
+          <button name="verdict" value="approved" id="approve">Approve</button>
+          <button name="verdict" value="denied" id="deny">Deny</button>
+        </form>`;
+  const body = html`${shown}
+    <p>
+      Status: <b id="status">${view.status}</b>${view.decided_by === null ? '' : ` by ${view.decided_by}`}
+    </p>
+    <table>
+      <tr>
+        <th>Agent</th>
+        <td>${view.agent_id}</td>
+      </tr>
+      <tr>
+        <th>Run</th>
+        <td>${view.run_id}</td>
+      </tr>
+      <tr>
+        <th>Tool</th>
+        <td>${view.tool}</td>
+      </tr>
+      <tr>
+        <th>Policies asking</th>
+        <td>${view.policy_ids.join(', ')}</td>
+      </tr>
+      <tr>
+        <th>Requested</th>
+        <td>${view.requested_at}</td>
+      </tr>
+      <tr>
+        <th>Expires</th>
+        <td>${view.expires_at}</td>
+      </tr>
+    </table>
+    <h2>Arguments</h2>
+    <pre id="arguments">${JSON.stringify(view.arguments, null, 2)}</pre>
+    <h2>Needs</h2>
+    <ul id="needs">
+      ${view.needs.map((need) => html`<li>${need}</li>`)}
+    </ul>
+    <h2>Approvals so far (${view.approvals.length})</h2>
+    <ul id="approvals">
+      ${approvals}
+    </ul>
+    ${answer}`;
+  return page(`Approval of ${view.tool}`, body, session, action);
+}
