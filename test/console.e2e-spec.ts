@@ -111,6 +111,19 @@ describe('the approvers’ console', () => {
     });
     expect(forged.status).toBe(403);
     expect(await forged.text()).toContain('the form is stale');
+    // With the session's token, an answer the approval event could not carry is refused, not counted.
+    const csrf = await bob.$eval('input[name=csrf]', (input) => input.getAttribute('value') ?? '');
+    const tooLong = await fetch(`${airlock.stack.approvalUrl}/console/approvals/${id}`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Cookie: cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; '),
+      },
+      body: new URLSearchParams({ verdict: 'approved', csrf, comment: 'x'.repeat(2001) }).toString(),
+      redirect: 'manual',
+    });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.text()).toContain('a comment may hold at most 2000 characters');
 
     await answer(bob, id, 'approve', 'the charge was billed twice');
     expect(await text(bob, '#status')).toBe('pending');

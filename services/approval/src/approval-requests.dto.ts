@@ -10,10 +10,13 @@ export class ListApprovalsQuery {
   status: ApprovalStatus | 'all' = 'pending';
 }
 
+/** The longest comment on an answer: the approval event's schema holds no more. */
+export const maxCommentLength = 2000;
+
 export class ApprovalAnswerBody {
   @IsOptional()
   @IsString({ message: 'comment must be a string' })
-  @MaxLength(2000, { message: 'comment must be at most 2000 characters' })
+  @MaxLength(maxCommentLength, { message: `comment must be at most ${maxCommentLength} characters` })
   comment?: string;
 
   /** Approve the rest of the run too, as far as the policy's @approval_for_run allows. */

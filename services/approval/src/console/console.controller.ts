@@ -5,6 +5,7 @@ import { Bundle } from '@airlock/bundle';
 import { JsonLogger } from '@airlock/service-runtime';
 import { ApprovalDesk } from '../approval-desk';
 import { ApprovalDeskError, statusOf } from '../approval-desk.errors';
+import { maxCommentLength } from '../approval-requests.dto';
 import type { ApprovalView } from '../approval-view';
 import { approvalPage, approvalsPage, signInPage, type AnswerNotice } from './console-html';
 import {
@@ -138,6 +139,12 @@ export class ConsoleController {
     }
     const comment =
       typeof form['comment'] === 'string' && form['comment'] !== '' ? form['comment'] : undefined;
+    // The API's limit: the approval event's schema holds no longer comment, and an answer recorded
+    // but unpublishable would leave the proposal waiting for good.
+    if (comment !== undefined && comment.length > maxCommentLength) {
+      const refused = `a comment may hold at most ${maxCommentLength} characters`;
+      return this.render(res, 400, proposalId, session, { refused });
+    }
     try {
       const result = await this.desk.decide(proposalId, approver, verdict, comment);
       const done =
