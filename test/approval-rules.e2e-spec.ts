@@ -160,6 +160,16 @@ when { context.arguments.amount_cents > 20000 && context.arguments.amount_cents 
       expect(((await refused.json()) as { message: string }).message).toContain(reason);
     }
 
+    // One person's answer may not stand for a quorum's on the calls to come.
+    const forRun = await approvals(`/approvals/${refundId}/approve`, 'bob', 'POST', {
+      for_rest_of_run: true,
+    });
+    expect(forRun.status).toBe(400);
+    expect(await forRun.json()).toMatchObject({
+      error: 'not_for_run',
+      message: expect.stringContaining('needs several approvers'),
+    });
+
     const first = await answer('bob');
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({

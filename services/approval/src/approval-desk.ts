@@ -281,13 +281,16 @@ export class ApprovalDesk implements GateRoutes {
       approval,
       runApprovalComment(approval, paths),
     );
-    this.logger.event('info', 'approved for the rest of the run', {
-      run_id: proposal.run_id,
-      proposal_id: proposal.proposal_id,
-      approver_id: approval.approved_by,
-      origin_proposal_id: approval.origin_proposal_id,
-    });
-    if (approved !== undefined) await this.announceOrLeaveForSweeper(approved);
+    // A redelivery finds the request recorded already, and announced (or left for the sweeper).
+    if (approved !== undefined) {
+      this.logger.event('info', 'approved for the rest of the run', {
+        run_id: proposal.run_id,
+        proposal_id: proposal.proposal_id,
+        approver_id: approval.approved_by,
+        origin_proposal_id: approval.origin_proposal_id,
+      });
+      await this.announceOrLeaveForSweeper(approved);
+    }
     return true;
   }
 

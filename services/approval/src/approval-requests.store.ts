@@ -159,15 +159,12 @@ export class ApprovalRequestsStore {
     requestedAt: Date,
     halt: HaltClosing,
   ): Promise<ApprovalRequest | undefined> {
-    const inserted = await this.pool.query<ApprovalRequest>(
-      `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at,
-                                      status, decided_by, decided_at, comment, halt_code)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'halted', $8, now(), $9, $10)
-       ON CONFLICT (proposal_id) DO NOTHING
-       RETURNING *`,
-      [...requestValues(decision, traceHeaders, requestedAt), halt.operatorId, halt.reason, halt.code],
-    );
-    return inserted.rows[0];
+    return this.openDecided(decision, traceHeaders, requestedAt, {
+      status: 'halted',
+      decidedBy: halt.operatorId,
+      comment: halt.reason,
+      haltCode: halt.code,
+    });
   }
 
   /** Closes a pending request because of a halt; undefined when it was no longer pending. */
@@ -273,13 +270,33 @@ export class ApprovalRequestsStore {
     approval: RunApproval,
     comment: string,
   ): Promise<ApprovalRequest | undefined> {
+    return this.openDecided(decision, traceHeaders, requestedAt, {
+      status: 'approved',
+      decidedBy: approval.approved_by,
+      comment,
+    });
+  }
+
+  /** A request decided as it opens; undefined when the proposal has one already (a redelivery). */
+  private async openDecided(
+    decision: PolicyDecision,
+    traceHeaders: TraceHeaders,
+    requestedAt: Date,
+    closing: { status: 'halted' | 'approved'; decidedBy: string; comment: string; haltCode?: string },
+  ): Promise<ApprovalRequest | undefined> {
     const inserted = await this.pool.query<ApprovalRequest>(
       `INSERT INTO approval_requests (proposal_id, run_id, agent_id, tool, decision, trace_headers, requested_at,
-                                      status, decided_by, decided_at, comment)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'approved', $8, now(), $9)
+                                      status, decided_by, decided_at, comment, halt_code)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11)
        ON CONFLICT (proposal_id) DO NOTHING
        RETURNING *`,
-      [...requestValues(decision, traceHeaders, requestedAt), approval.approved_by, comment],
+      [
+        ...requestValues(decision, traceHeaders, requestedAt),
+        closing.status,
+        closing.decidedBy,
+        closing.comment,
+        closing.haltCode ?? null,
+      ],
     );
     return inserted.rows[0];
   }
