@@ -81,7 +81,7 @@ describe('limits across runs, two instances of every gate', () => {
     expect(reserving).toHaveLength(2);
     // One outcome per proposal, even with two of every gate.
     for (const proposal of proposals) {
-      expect(airlock.stack.watcher.forProposal('outcomes', proposal.proposal_id)).toHaveLength(1);
+      expect(airlock.stack.watcher.outcomesOf(proposal.proposal_id)).toHaveLength(1);
     }
   });
 

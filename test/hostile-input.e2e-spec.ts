@@ -236,7 +236,7 @@ describe('hostile input', () => {
         outcome: 'executed',
       });
     }
-    expect(airlock.stack.watcher.forProposal('outcomes', other.proposal_id)).toHaveLength(1);
+    expect(airlock.stack.watcher.outcomesOf(other.proposal_id)).toHaveLength(1);
   });
 
   it("accepts a submission of exactly the protocol's size limit and refuses one byte more", async () => {
@@ -414,7 +414,7 @@ describe('hostile input', () => {
     await waitForRows(`proposal_id = '${proposal.proposal_id}' AND topic = 'airlock.proposals.outcomes'`, 1);
     expect(Date.now() - started).toBeLessThan(30000);
     expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(1);
-    expect(airlock.stack.watcher.forProposal('outcomes', proposal.proposal_id)).toHaveLength(1);
+    expect(airlock.stack.watcher.outcomesOf(proposal.proposal_id)).toHaveLength(1);
     for (const url of Object.values(airlock.stack.healthUrls)) expect((await fetch(url)).status).toBe(200);
     const [quarantined] = await airlock.stack.clickhouse.select<{ rows: number }>(
       `SELECT count() AS rows FROM ${airlock.stack.database}.quarantine WHERE kafka_key = '${runId}'`,

@@ -122,7 +122,7 @@ describe('the kill switch', () => {
     await change('resumes', { kind: 'tool', id: 'payments.refund' }, 'provider is back');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(airlock.stack.standIn.requestsFor(refund.proposal_id)).toHaveLength(0);
-    expect(airlock.stack.watcher.forProposal('outcomes', refund.proposal_id)).toHaveLength(1);
+    expect(airlock.stack.watcher.outcomesOf(refund.proposal_id)).toHaveLength(1);
   });
 
   it('stops a proposal already reserved: the executor checks right before it acts', async () => {

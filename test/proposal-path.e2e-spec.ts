@@ -135,9 +135,7 @@ describe('the proposal path', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
 
     expect(airlock.stack.standIn.requestsFor(proposal.proposal_id)).toHaveLength(1);
-    const outcomes = airlock.stack.watcher
-      .forProposal('outcomes', proposal.proposal_id)
-      .map((e) => e.envelope.data);
+    const outcomes = airlock.stack.watcher.outcomesOf(proposal.proposal_id).map((e) => e.envelope.data);
     // The proposal has its one outcome; the replay is answered on its submission, not on the proposal.
     expect(outcomes).toEqual([expect.objectContaining({ outcome: 'executed' })]);
     const replayAnswers = airlock.stack.watcher

@@ -210,6 +210,16 @@ export class EventWatcher {
     );
   }
 
+  /**
+   * The proposal's outcomes as a consumer counts them (docs/protocol.md): by envelope id. A gate
+   * that re-emits after a redelivery or a rebalance repeats its event under the same id, so two
+   * messages with one id are one outcome, and two ids are two outcomes.
+   */
+  outcomesOf(proposalId: string): SeenEvent[] {
+    const byId = new Map(this.forProposal('outcomes', proposalId).map((event) => [event.envelope.id, event]));
+    return [...byId.values()];
+  }
+
   async waitFor(
     topic: TopicKey,
     predicate: (event: SeenEvent) => boolean,
