@@ -1,4 +1,4 @@
-import type { AuditStore } from '../../../services/audit/src/audit.store';
+import type { AuditReader } from '@airlock/audit-reading';
 import type { AirlockApi } from './airlock-api';
 import type { CliConfig } from './cli-config';
 
@@ -40,7 +40,7 @@ export interface CliContext {
   budgetApi(as: string | undefined): AirlockApi;
   /** `mustName`: acting in someone's name (approve, deny) needs --as or a token, never a default. */
   approverApi(as: string | undefined, mustName: boolean): AirlockApi;
-  auditStore(): AuditStore;
+  auditReader(): AuditReader;
 }
 
 /** One row of the command table: `airlock <words...> <operands...> [options]`. */

@@ -2,11 +2,10 @@
 // operators and approvers of a running Airlock. `airlock help` lists the commands (command-table.ts).
 import 'reflect-metadata';
 import { join } from 'node:path';
+import { AuditReader, auditDatabaseName } from '@airlock/audit-reading';
 import { secretsLayout } from '@airlock/bundle';
 import { ClickHouseHttp } from '@airlock/clickhouse';
 import { loadConfig } from '@airlock/service-runtime';
-import { AuditStore } from '../../../services/audit/src/audit.store';
-import { auditDatabaseName } from '../../../services/audit/src/clickhouse-migrations';
 import { AirlockApi, resolveToken } from './airlock-api';
 import { checkoutRoot, CliConfig } from './cli-config';
 import { CliError } from './cli-error';
@@ -41,8 +40,8 @@ function contextOf(config: CliConfig): CliContext {
           mustName,
         }),
       ),
-    auditStore: () =>
-      new AuditStore(
+    auditReader: () =>
+      new AuditReader(
         new ClickHouseHttp(config.AIRLOCK_CLICKHOUSE_URL),
         auditDatabaseName(config.AIRLOCK_NAMESPACE),
       ),

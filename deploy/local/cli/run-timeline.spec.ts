@@ -1,5 +1,5 @@
-import type { ChainedAuditRow } from '@airlock/audit-record';
-import { timelineLines, timelineOf } from './run-timeline';
+import { timelineOf, type ChainedAuditRow } from '@airlock/audit-record';
+import { timelineLines } from './run-timeline';
 
 const row = (seq: number, fields: Partial<ChainedAuditRow>): ChainedAuditRow => ({
   event_id: `e-${seq}`,

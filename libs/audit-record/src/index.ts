@@ -33,3 +33,5 @@ export {
   type ChainVerification,
 } from './hash-chain';
 export { verifyRunRecord, type RunVerification, type UnattestedEvent } from './run-verification';
+export { runReport, type QuarantinedMessage, type RunReport } from './run-report';
+export { timelineOf, type TimelineEvent } from './run-timeline';

@@ -1,4 +1,5 @@
-import { chainRow, type AuditRow, type ChainedAuditRow } from '@airlock/audit-record';
+import { chainRow, type ChainedAuditRow } from './hash-chain';
+import type { AuditRow } from './audit-row';
 import { runReport } from './run-report';
 
 function row(id: string, overrides: Partial<AuditRow> = {}): AuditRow {

@@ -1,5 +1,12 @@
-import { verifyRunRecord, type ChainedAuditRow } from '@airlock/audit-record';
-import type { QuarantinedMessage } from './audit.store';
+import type { ChainedAuditRow } from './hash-chain';
+import type { QuarantineRow } from './quarantine-row';
+import { verifyRunRecord } from './run-verification';
+
+/** A quarantined message as a run's report lists it. */
+export type QuarantinedMessage = Pick<
+  QuarantineRow,
+  'topic' | 'kafka_partition' | 'kafka_offset' | 'reason_code' | 'reason'
+>;
 
 export interface RunReport {
   /** True only when the chain is intact, every gate event attested, and nothing was quarantined. */

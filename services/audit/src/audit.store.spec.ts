@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { chainRow, verifyChain } from '@airlock/audit-record';
+import { AuditReader } from '@airlock/audit-reading';
 import { attestEvent } from '@airlock/attestation';
 import { buildEnvelope, outcomeEnvelope, type ActionExecuted } from '@airlock/contracts';
 import type { RawKafkaMessage } from '@airlock/messaging';
@@ -38,12 +39,13 @@ async function openAudit(database: ClickHouseTestDatabase) {
   await database.requireServer();
   await migrateAuditDatabase(database.client, database.name);
   const store = new AuditStore(database.client, database.name);
+  const reader = new AuditReader(database.client, database.name);
   const recorder = new AuditRecorder(
     new AuditEntryBuilder(gateKeys.keyring, () => []),
     new AuditWriter(store, { maxDelayMs: 5 }),
     new JsonLogger('audit', () => undefined),
   );
-  return { store, recorder, client: database.client, name: database.name };
+  return { store, reader, recorder, client: database.client, name: database.name };
 }
 
 describe('audit against the real ClickHouse', () => {
@@ -67,7 +69,7 @@ describe('audit against the real ClickHouse', () => {
       outcomes.map((outcome) => kafkaMessage(outcomesTopic, outcome)),
     );
     const heads = await audit.store.lastLinks(['run-head-a', 'run-head-b', 'run-head-none']);
-    const stored = await audit.store.loadRun('run-head-a');
+    const stored = await audit.reader.loadRun('run-head-a');
     expect([...heads.keys()].sort()).toEqual(['run-head-a', 'run-head-b']);
     expect(heads.get('run-head-a')).toEqual({ seq: 1, hash: stored[0]?.hash });
   });
@@ -80,7 +82,7 @@ describe('audit against the real ClickHouse', () => {
     ]);
     await audit.recorder.handleBatch('outcomes', [kafkaMessage(outcomesTopic, outcome)]);
 
-    const rows = await audit.store.loadRun('run-same-id');
+    const rows = await audit.reader.loadRun('run-same-id');
     expect(rows.map((row) => [row.seq, row.topic, row.event_id, row.attestation])).toEqual([
       [1, 'agent.proposals', outcome.id, 'agent_signed'],
       [2, outcomesTopic, outcome.id, 'verified'],
@@ -97,7 +99,7 @@ describe('audit against the real ClickHouse', () => {
     await audit.recorder.handleBatch('outcomes', [kafkaMessage(outcomesTopic, copy)]);
     await audit.recorder.handleBatch('outcomes', [kafkaMessage(outcomesTopic, genuine)]);
 
-    const rows = await audit.store.loadRun('run-preempted');
+    const rows = await audit.reader.loadRun('run-preempted');
     expect(rows.map((row) => [row.outcome, row.attestation])).toEqual([
       ['failed', 'missing'],
       ['executed', 'verified'],
@@ -116,7 +118,7 @@ describe('audit against the real ClickHouse', () => {
       `SELECT count() AS rows FROM ${audit.name}.events WHERE run_id = 'run-redelivered'`,
     );
     expect(rows).toBe(1);
-    expect(verifyChain(await audit.store.loadRun('run-redelivered'))).toEqual({ ok: true, length: 1 });
+    expect(verifyChain(await audit.reader.loadRun('run-redelivered'))).toEqual({ ok: true, length: 1 });
   });
 
   it("reads back a run's team, which the hash covers, so a launcher-opened run verifies", async () => {
@@ -144,7 +146,7 @@ describe('audit against the real ClickHouse', () => {
       attestation_error: '',
     });
     await audit.store.insertEvents([row]);
-    const rows = await audit.store.loadRun('run-team');
+    const rows = await audit.reader.loadRun('run-team');
     expect(rows[0]?.team).toBe('support');
     expect(verifyChain(rows)).toEqual({ ok: true, length: 1 });
   });
@@ -156,7 +158,7 @@ describe('audit against the real ClickHouse', () => {
     };
     await audit.recorder.handleBatch('proposals', [broken]);
 
-    const [row] = await audit.store.quarantinedForRun('run-broken');
+    const [row] = await audit.reader.quarantinedForRun('run-broken');
     expect(row).toMatchObject({ topic: 'agent.proposals', reason_code: 'malformed_envelope' });
     const [raw] = await audit.client.select<{ raw_value_base64: string }>(
       `SELECT raw_value_base64 FROM ${audit.name}.quarantine WHERE kafka_key = 'run-broken'`,
@@ -212,7 +214,7 @@ describe('audit against the real ClickHouse', () => {
       untraced(kafkaMessage('airlock.actions.executed', forgedAction)),
     ]);
 
-    expect((await audit.store.loadRun('run-views')).map((row) => row.attestation).sort()).toEqual([
+    expect((await audit.reader.loadRun('run-views')).map((row) => row.attestation).sort()).toEqual([
       'invalid',
       'missing',
       'verified',
@@ -262,7 +264,7 @@ describe('a row ClickHouse refuses', () => {
     ];
     await audit.recorder.handleBatch('outcomes', messages);
 
-    const rows = await audit.store.loadRun('run-refused');
+    const rows = await audit.reader.loadRun('run-refused');
     expect(rows.map((row) => [row.seq, row.proposal_id])).toEqual([
       [1, 'p-1'],
       [2, 'p-3'],

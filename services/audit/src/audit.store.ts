@@ -1,6 +1,4 @@
 import {
-  auditRowColumns,
-  laterAuditRowColumns,
   storedEventKey,
   toClickHouseDateTime,
   type AuditRow,
@@ -15,21 +13,6 @@ export interface ChainLink {
   hash: string;
 }
 
-/** A quarantined message as verify-run lists it. */
-export type QuarantinedMessage = Pick<
-  QuarantineRow,
-  'topic' | 'kafka_partition' | 'kafka_offset' | 'reason_code' | 'reason'
->;
-
-/** Every column the hash covers, the later ones included: a row read without them fails verification. */
-const chainedColumns: readonly (keyof ChainedAuditRow)[] = [
-  ...auditRowColumns,
-  ...laterAuditRowColumns,
-  'seq',
-  'prev_hash',
-  'hash',
-];
-
 /** Keeps each "already stored?" query far below ClickHouse's 256 KiB max_query_size. */
 const maxRowsPerLookup = 100;
 
@@ -38,8 +21,8 @@ function sqlList(values: Iterable<string>): string {
 }
 
 /**
- * Every query the audit makes on `events` and `quarantine`, in one place. Reads of the chain use
- * FINAL: a redelivered event may still sit in an unmerged part, and the chain must see each event once.
+ * Every query the audit service makes on `events` and `quarantine` as it records them, in one
+ * place; what others read of them is AuditReader's (@airlock/audit-reading).
  */
 export class AuditStore {
   constructor(
@@ -64,12 +47,6 @@ export class AuditStore {
         links.set(run_id, { seq: Number(head_seq), hash: head_hash });
     }
     return links;
-  }
-
-  async loadRun(runId: string): Promise<ChainedAuditRow[]> {
-    return this.client.select<ChainedAuditRow>(
-      `SELECT ${chainedColumns.join(', ')} FROM ${this.database}.events FINAL WHERE run_id = ${sqlString(runId)} ORDER BY seq`,
-    );
   }
 
   /**
@@ -101,13 +78,5 @@ export class AuditStore {
 
   async insertQuarantine(rows: readonly QuarantineRow[]): Promise<void> {
     await this.client.insert(`${this.database}.quarantine`, rows);
-  }
-
-  /** Messages keyed to this run (its Kafka key) that audit could not record as events. */
-  async quarantinedForRun(runId: string): Promise<QuarantinedMessage[]> {
-    return this.client.select<QuarantinedMessage>(
-      `SELECT topic, kafka_partition, kafka_offset, reason_code, reason FROM ${this.database}.quarantine FINAL ` +
-        `WHERE kafka_key = ${sqlString(runId)} ORDER BY received_at, topic, kafka_partition, kafka_offset`,
-    );
   }
 }

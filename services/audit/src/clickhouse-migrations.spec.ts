@@ -1,19 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  auditDatabaseName,
   findClickHouseSchemaDir,
   retiredEventsTableName,
   schemaStatements,
   splitStatements,
 } from './clickhouse-migrations';
-
-describe('auditDatabaseName', () => {
-  it('is airlock without a namespace and airlock_<namespace> with one', () => {
-    expect(auditDatabaseName('')).toBe('airlock');
-    expect(auditDatabaseName('e2e_42')).toBe('airlock_e2e_42');
-  });
-});
 
 describe('splitStatements', () => {
   it('splits on semicolons at the end of a line and drops comment lines and blanks', () => {

@@ -2,11 +2,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { sqlString, type ClickHouseHttp } from '@airlock/clickhouse';
 
-/** Each stack (demo, every e2e run) keeps its audit rows apart, as it does its topics. */
-export function auditDatabaseName(namespace: string): string {
-  return namespace ? `airlock_${namespace}` : 'airlock';
-}
-
 /**
  * The DDL lives in the repo's schemas/ rather than in code; it is found by walking up because this
  * file runs both from services/audit/src (ts-jest, ts-node) and from dist/services/audit/src.

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { loadBundle, readServiceKeyring, secretsLayout } from '@airlock/bundle';
+import { auditDatabaseName } from '@airlock/audit-reading';
 import { ClickHouseHttp } from '@airlock/clickhouse';
 import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
 import { AuditConfig } from './audit.config';
 import { AuditModule } from './audit.module';
 import { AuditRecorder } from './audit-recorder';
 import { AuditStore } from './audit.store';
-import { auditDatabaseName, migrateAuditDatabase } from './clickhouse-migrations';
+import { migrateAuditDatabase } from './clickhouse-migrations';
 import { recordToolRisks } from './tool-risk-catalog';
 
 startOrExit('audit', async (logger) => {

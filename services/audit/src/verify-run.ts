@@ -1,8 +1,7 @@
+import { AuditReader, auditDatabaseName } from '@airlock/audit-reading';
+import { runReport } from '@airlock/audit-record';
 import { ClickHouseHttp } from '@airlock/clickhouse';
 import { LocalInfraConfig, loadConfig } from '@airlock/service-runtime';
-import { AuditStore } from './audit.store';
-import { auditDatabaseName } from './clickhouse-migrations';
-import { runReport } from './run-report';
 
 const usage =
   'usage: npm run verify-run -- <run_id>\n' +
@@ -28,7 +27,7 @@ async function verifyRun(argv: readonly string[]): Promise<number> {
   }
   const namespace = config.AIRLOCK_NAMESPACE;
   const url = config.AIRLOCK_CLICKHOUSE_URL;
-  const store = new AuditStore(new ClickHouseHttp(url), auditDatabaseName(namespace));
+  const store = new AuditReader(new ClickHouseHttp(url), auditDatabaseName(namespace));
   const report = runReport(runId, await store.loadRun(runId), await store.quarantinedForRun(runId));
   process.stdout.write(`${report.lines.join('\n')}\n`);
   return report.ok ? 0 : 1;

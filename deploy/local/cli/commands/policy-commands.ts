@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { checkApprovalRight } from '@airlock/approval-rules';
+import { auditDatabaseName } from '@airlock/audit-reading';
 import { redactedMarker } from '@airlock/audit-record';
 import { approverGroupsOf, Bundle, BundleError, loadBundle, loadPolicyTests } from '@airlock/bundle';
 import type { Proposal, RunFacts } from '@airlock/contracts';
@@ -13,7 +14,6 @@ import {
   type PolicyVerdict,
 } from '@airlock/policy-engine';
 import { ClickHouseHttp } from '@airlock/clickhouse';
-import { auditDatabaseName } from '../../../../services/audit/src/clickhouse-migrations';
 import { CliError } from '../cli-error';
 import type { CliContext, Command, CommandInput, OptionSpec } from '../command';
 

@@ -1,7 +1,7 @@
-import { runReport } from '../../../../services/audit/src/run-report';
+import { runReport, timelineOf } from '@airlock/audit-record';
 import { CliError } from '../cli-error';
 import type { CliContext, Command } from '../command';
-import { timelineLines, timelineOf } from '../run-timeline';
+import { timelineLines } from '../run-timeline';
 
 const group = 'Runs (from ClickHouse: AIRLOCK_CLICKHOUSE_URL, AIRLOCK_NAMESPACE for a test stack)';
 const run = [{ name: 'run_id' }];
@@ -26,7 +26,7 @@ export const runCommands: readonly Command[] = [
       'every event of a run in order: what each gate decided, why, at what cost, and whether it verified',
     async run(input, context) {
       const runId = input.operands['run_id'] ?? '';
-      const store = context.auditStore();
+      const store = context.auditReader();
       const events = timelineOf(await fromClickHouse(context, () => store.loadRun(runId)));
       return { data: { run_id: runId, events }, lines: timelineLines(runId, events) };
     },
@@ -39,7 +39,7 @@ export const runCommands: readonly Command[] = [
       "check a run's record: the hash chain intact, every gate event attested, nothing quarantined; exit 1 otherwise",
     async run(input, context) {
       const runId = input.operands['run_id'] ?? '';
-      const store = context.auditStore();
+      const store = context.auditReader();
       const [rows, quarantined] = await fromClickHouse(context, () =>
         Promise.all([store.loadRun(runId), store.quarantinedForRun(runId)]),
       );
