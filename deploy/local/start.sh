@@ -161,6 +161,7 @@ $(printf '[airlock]                    %s\n' "${topic_names[@]}")
 [airlock]                  approver tokens: $GENERATED/secrets/approver-tokens.json
 [airlock]                  public keys (JWKS): http://127.0.0.1:$APPROVAL_PORT/.well-known/jwks.json
 [airlock] Console          http://127.0.0.1:$APPROVAL_PORT/console  (sign in with a token from approver-tokens.json)
+[airlock]                  operators (operator-tokens.json): /console/unknown-outcomes, /console/runs, /console/gates
 [airlock] Kill switch      npm run airlock -- halt agent support-triage --reason "why"   (resume, halts)
 [airlock]                  operator API: http://127.0.0.1:$APPROVAL_PORT/operator/halts
 [airlock]                  operator tokens: $GENERATED/secrets/operator-tokens.json

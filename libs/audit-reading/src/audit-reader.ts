@@ -4,6 +4,7 @@ import {
   type ChainedAuditRow,
   type QuarantinedMessage,
 } from '@airlock/audit-record';
+import type { DailySpend } from '@airlock/budget-ledger';
 import { sqlString, type ClickHouseHttp } from '@airlock/clickhouse';
 
 /** Each stack (demo, every e2e run) keeps its audit rows apart, as it does its topics. */
@@ -57,16 +58,6 @@ export interface GateBreakdown {
   executed: number;
   write_proposals: number;
   critical_errors: number;
-}
-
-/** Spend of one day, team, agent and tool or model (spend_by_day). */
-export interface SpendRow {
-  day: string;
-  team: string;
-  agent_id: string;
-  tool: string;
-  model: string;
-  spend_usd: number;
 }
 
 /** What the gates page narrows to: the last `days` days (today included), one agent, one tool. */
@@ -210,8 +201,8 @@ export class AuditReader {
   }
 
   /** Spend (tool calls and priced inference) of every day from `from` on. */
-  async spendSince(from: Date): Promise<SpendRow[]> {
-    const rows = await this.client.select<Omit<SpendRow, 'day'> & { on_day: string }>(
+  async spendSince(from: Date): Promise<DailySpend[]> {
+    const rows = await this.client.select<Omit<DailySpend, 'day'> & { on_day: string }>(
       `SELECT toString(day) AS on_day, team, agent_id, tool, model, spend_usd ` +
         `FROM ${this.database}.spend_by_day WHERE day >= toDate(${sqlString(from.toISOString().slice(0, 10))})`,
     );

@@ -5,5 +5,4 @@ export {
   type GateDay,
   type GateQuery,
   type RunSummary,
-  type SpendRow,
 } from './audit-reader';

@@ -35,3 +35,4 @@ export {
   type StoppingRules,
 } from './stopping-rules';
 export { standingKeys, standingOf, type LimitStanding } from './standing';
+export { spendStandings, type DailySpend, type SpendStanding } from './spend-standing';

@@ -19,6 +19,13 @@ export class ApprovalConfig extends StatefulServiceConfig {
   @Max(60_000, { message: 'AIRLOCK_APPROVAL_SWEEP_MS must be at most 60000 ms' })
   AIRLOCK_APPROVAL_SWEEP_MS: number = 1000;
 
+  /** The console's runs and gates pages read the audit record there (approvals do not need it). */
+  @IsUrl(
+    { require_protocol: true, require_tld: false, protocols: ['http', 'https'] },
+    { message: 'AIRLOCK_CLICKHOUSE_URL must be the ClickHouse HTTP URL, e.g. http://127.0.0.1:18123' },
+  )
+  AIRLOCK_CLICKHOUSE_URL!: string;
+
   /**
    * A Slack-compatible incoming webhook told when an approval is waiting and when something is
    * halted; its host must be in approvers.json notifications.allowed_hosts. Unset: no notices.

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ServiceKeyring, SigningKey } from '@airlock/attestation';
+import { AuditReader } from '@airlock/audit-reading';
 import { Bundle } from '@airlock/bundle';
 import { HaltBoard } from '@airlock/halts';
 import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
@@ -13,6 +14,7 @@ import { ApprovalsController } from './approvals.controller';
 import { ConsoleController } from './console/console.controller';
 import { ConsoleSessionsStore } from './console/console-sessions.store';
 import { ConsoleSignIn, TokenSignIn } from './console/console-sign-in';
+import { OperatorConsoleController } from './console/operator-console.controller';
 import { APPROVAL_SIGNING_KEY, DecisionAnnouncer } from './decision-announcer';
 import { APPROVAL_KEYRING, JwksController } from './jwks.controller';
 import { KillSwitch } from './kill-switch';
@@ -25,6 +27,7 @@ import { WebhookNotifier } from './webhook-notifier';
 
 export interface ApprovalDependencies {
   config: ApprovalConfig;
+  audit: AuditReader;
   bundle: Bundle;
   signingKey: SigningKey;
   keyring: ServiceKeyring;
@@ -47,9 +50,16 @@ export class ApprovalModule {
           signingKey: deps.signingKey,
         }),
       ],
-      controllers: [ApprovalsController, ConsoleController, JwksController, OperatorController],
+      controllers: [
+        ApprovalsController,
+        ConsoleController,
+        OperatorConsoleController,
+        JwksController,
+        OperatorController,
+      ],
       providers: [
         { provide: Bundle, useValue: deps.bundle },
+        { provide: AuditReader, useValue: deps.audit },
         { provide: APPROVAL_SIGNING_KEY, useValue: deps.signingKey },
         { provide: APPROVAL_KEYRING, useValue: deps.keyring },
         { provide: APPROVAL_SWEEP_MS, useValue: deps.config.AIRLOCK_APPROVAL_SWEEP_MS },

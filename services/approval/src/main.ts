@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import { AuditReader, auditDatabaseName } from '@airlock/audit-reading';
 import { loadBundle, readGateKeys } from '@airlock/bundle';
+import { ClickHouseHttp } from '@airlock/clickhouse';
 import { HaltBoard } from '@airlock/halts';
 import { GatePipeline } from '@airlock/messaging';
 import { openServiceStore } from '@airlock/postgres';
@@ -38,11 +40,25 @@ startOrExit('approval', async (logger) => {
   });
   const halts = new HaltBoard();
   const notifier = new WebhookNotifier(webhook, store, logger);
+  const audit = new AuditReader(
+    new ClickHouseHttp(config.AIRLOCK_CLICKHOUSE_URL),
+    auditDatabaseName(namespaceOf(config)),
+  );
   return runService({
     service: 'approval',
     config,
     logger,
-    module: ApprovalModule.register({ config, bundle, signingKey, keyring, store, halts, notifier, logger }),
+    module: ApprovalModule.register({
+      config,
+      audit,
+      bundle,
+      signingKey,
+      keyring,
+      store,
+      halts,
+      notifier,
+      logger,
+    }),
     consumer: GatePipeline,
     halts: {
       board: halts,

@@ -47,7 +47,7 @@ export interface PageSession {
 const refreshSeconds = 5;
 
 /** `refreshUrl`: reloaded with a GET, so the page after an answer never posts the answer again. */
-function page(title: string, body: SafeHtml, session?: PageSession, refreshUrl?: string): string {
+export function page(title: string, body: SafeHtml, session?: PageSession, refreshUrl?: string): string {
   const refresh =
     refreshUrl === undefined
       ? ''
@@ -60,7 +60,11 @@ function page(title: string, body: SafeHtml, session?: PageSession, refreshUrl?:
           <form method="post" action="/console/sign-out" class="inline">
             ${csrfField(session)}<button>Sign out</button>
           </form>
-          <a href="/console/approvals">Pending approvals</a>
+          <nav>
+            <a href="/console/approvals">Pending approvals</a> ·
+            <a href="/console/unknown-outcomes">Unknown outcomes</a> · <a href="/console/runs">Runs</a> ·
+            <a href="/console/gates">Gates</a>
+          </nav>
         </header>`;
   return html`<!doctype html>
     <html lang="en">
@@ -88,8 +92,19 @@ function page(title: string, body: SafeHtml, session?: PageSession, refreshUrl?:
           .refusal {
             color: #a00;
           }
-          .notice {
+          .notice,
+          .ok {
             color: #060;
+          }
+          .alarm {
+            color: #a00;
+          }
+          figure.chart {
+            display: inline-block;
+            margin: 0 1em 1em 0;
+          }
+          figcaption {
+            font-weight: bold;
           }
           pre {
             background: #f4f4f4;
@@ -105,7 +120,7 @@ function page(title: string, body: SafeHtml, session?: PageSession, refreshUrl?:
     </html>`.text;
 }
 
-function csrfField(session: PageSession): SafeHtml {
+export function csrfField(session: PageSession): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${session.csrf}" />`;
 }
 

@@ -8,6 +8,7 @@ import { ApprovalDeskError, statusOf } from '../approval-desk.errors';
 import { maxCommentLength } from '../approval-requests.dto';
 import type { ApprovalView } from '../approval-view';
 import { approvalPage, approvalsPage, signInPage, type AnswerNotice } from './console-html';
+import { sendPage, sessionOf, type ConsoleRequest, type ConsoleResponse, type Form } from './console-http';
 import {
   clearedSessionCookie,
   cookieOf,
@@ -20,31 +21,6 @@ import {
 } from './console-session';
 import { ConsoleSessionsStore, type ConsoleSession } from './console-sessions.store';
 import { ConsoleSignIn } from './console-sign-in';
-
-interface ConsoleRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
-
-interface ConsoleResponse {
-  status(code: number): ConsoleResponse;
-  setHeader(name: string, value: string): void;
-  send(body: string): void;
-  redirect(status: number, url: string): void;
-}
-
-type Form = Record<string, unknown>;
-
-/**
- * Pages: no script may run, nothing may frame them (clickjacking an Approve button), forms post
- * only here, and nothing is cached (a shared browser must not show a request after sign-out).
- */
-const pageHeaders: Record<string, string> = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-};
 
 /** The approvers' web console: the approval API's desk, behind a session cookie instead of a bearer token. */
 @Controller('console')
@@ -64,7 +40,7 @@ export class ConsoleController {
 
   @Get('sign-in')
   signInForm(@Res() res: ConsoleResponse): void {
-    send(res, 200, signInPage());
+    sendPage(res, 200, signInPage());
   }
 
   @Post('sign-in')
@@ -72,7 +48,7 @@ export class ConsoleController {
     const account = this.signIn.identify(form);
     if (account === undefined) {
       this.logger.event('warn', 'console sign-in refused', {});
-      send(res, 401, signInPage('That token is not an approver’s or operator’s in approvers.json.'));
+      sendPage(res, 401, signInPage('That token is not an approver’s or operator’s in approvers.json.'));
       return;
     }
     const sessionId = newSecret();
@@ -85,7 +61,7 @@ export class ConsoleController {
 
   @Post('sign-out')
   async signOut(@Req() req: ConsoleRequest, @Body() form: Form, @Res() res: ConsoleResponse): Promise<void> {
-    const session = await this.sessionOf(req);
+    const session = await sessionOf(req, this.sessions);
     if (session !== undefined && csrfMatches(session.csrf, form['csrf'])) {
       await this.sessions.delete(sessionKey(cookieOf(req.headers['cookie'], sessionCookieName) ?? ''));
       this.logger.event('info', 'console sign-out', { account_id: session.accountId });
@@ -96,9 +72,9 @@ export class ConsoleController {
 
   @Get('approvals')
   async list(@Req() req: ConsoleRequest, @Res() res: ConsoleResponse): Promise<void> {
-    const session = await this.sessionOf(req);
+    const session = await sessionOf(req, this.sessions);
     if (session === undefined) return res.redirect(303, '/console/sign-in');
-    send(res, 200, approvalsPage(await this.desk.list('pending'), session, new Date()));
+    sendPage(res, 200, approvalsPage(await this.desk.list('pending'), session, new Date()));
   }
 
   @Get('approvals/:proposalId')
@@ -107,7 +83,7 @@ export class ConsoleController {
     @Param('proposalId') proposalId: string,
     @Res() res: ConsoleResponse,
   ): Promise<void> {
-    const session = await this.sessionOf(req);
+    const session = await sessionOf(req, this.sessions);
     if (session === undefined) return res.redirect(303, '/console/sign-in');
     await this.render(res, 200, proposalId, session);
   }
@@ -120,7 +96,7 @@ export class ConsoleController {
     @Body() form: Form,
     @Res() res: ConsoleResponse,
   ): Promise<void> {
-    const session = await this.sessionOf(req);
+    const session = await sessionOf(req, this.sessions);
     if (session === undefined) return res.redirect(303, '/console/sign-in');
     // SameSite=Strict already keeps other sites' forms from carrying the cookie; this holds if it does not.
     if (!csrfMatches(session.csrf, form['csrf'])) {
@@ -174,7 +150,7 @@ export class ConsoleController {
       }
       throw error;
     }
-    send(res, status, approvalPage(this.masked(view), session, notice));
+    sendPage(res, status, approvalPage(this.masked(view), session, notice));
   }
 
   /** The console shows arguments as audit keeps them: the tool's sensitive fields masked. */
@@ -188,14 +164,4 @@ export class ConsoleController {
     if (session.role !== 'approver') return undefined;
     return this.bundle.approvers.approvers.find((approver) => approver.id === session.accountId);
   }
-
-  private async sessionOf(req: ConsoleRequest): Promise<ConsoleSession | undefined> {
-    const sessionId = cookieOf(req.headers['cookie'], sessionCookieName);
-    return sessionId === undefined ? undefined : this.sessions.find(sessionKey(sessionId), new Date());
-  }
-}
-
-function send(res: ConsoleResponse, status: number, body: string): void {
-  for (const [name, value] of Object.entries(pageHeaders)) res.setHeader(name, value);
-  res.status(status).send(body);
 }
