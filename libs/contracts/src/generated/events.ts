@@ -1065,6 +1065,29 @@ export interface ToolDefinition {
     };
   };
   /**
+   * Facts read from the tool's answer, as the executor reported it in its attested airlock.actions.executed event (sensitive fields redacted), kept in the run's history for policies as context.history.results.<name>; the latest answer of a tool declaring a fact replaces it. Without max_by or min_by a fact is the set of strings found (items' take values, or the values at from); with one, it is the take value of the one item with the greatest (least) number there. A value is a string or an integer (written in decimal); an answer that is not JSON, truncated, too large, of the wrong shape or with a tie gives no fact. Declare facts only over fields the tool's own server sets (ids, sizes, timestamps), never over text others write.
+   */
+  result_facts?: {
+    [k: string]: {
+      /**
+       * Where the items are in the answer: $ the answer, .name a member, [*] every item of an array, e.g. $.files[*] or $[*].
+       */
+      from: string;
+      /**
+       * The member of each item that is the value, e.g. id or owner.email.
+       */
+      take?: string;
+      /**
+       * The member of each item holding a number: the fact is the take value of the item where it is greatest.
+       */
+      max_by?: string;
+      /**
+       * As max_by, for the least.
+       */
+      min_by?: string;
+    };
+  };
+  /**
    * Argument and response fields redacted before anything is stored for the long term.
    */
   sensitive_fields: string[];
