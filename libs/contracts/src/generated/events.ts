@@ -916,11 +916,15 @@ export interface PolicyTestCase {
   arguments: {};
   run?: RunFacts1;
   /**
-   * Calls the run made before, in order, each let through: they make context.history.
+   * Calls the run made before, in order, each let through: they make context.history, with the facts read from their results.
    */
   before?: {
     tool: string;
     arguments: {};
+    /**
+     * What the call answered, as the executor would report it once it executed: the facts its tool declares under result_facts are read from it into context.history.results. Absent: the answer had not reached the policy gate, so the call left no facts.
+     */
+    result?: {} | unknown[] | string | number | boolean | null;
   }[];
   expect: {
     decision: 'allow' | 'deny' | 'approval_required';
