@@ -68,15 +68,21 @@ export class PolicyGate implements GateRoutes {
   ) {}
 
   routes(): GateRoute[] {
+    const decides = gateRoute({
+      topic: 'accepted',
+      proofStage: 'accepted',
+      handle: (envelope) => this.decide(envelope),
+    });
+    const declaresFacts = [...this.bundle.tools.values()].some((tool) => tool.result_facts !== undefined);
+    if (!this.keepsHistory || !declaresFacts) return [decides];
+    // What a trusted read returned reaches policies only from the executor's attested event (the
+    // pipeline checks the attestation, as for every event a gate acts on), never from the agent.
+    // Without a history to keep it in, or a tool to read facts from, the gate does not subscribe.
     return [
-      gateRoute({ topic: 'accepted', proofStage: 'accepted', handle: (envelope) => this.decide(envelope) }),
-      // What a trusted read returned reaches policies only from the executor's attested event
-      // (the pipeline checks the attestation, as for every event a gate acts on), never from the
-      // agent; and only where a history is kept and the tool declares facts to read from it.
+      decides,
       gateRoute({
         topic: 'actionsExecuted',
-        wants: (envelope) =>
-          this.keepsHistory && this.bundle.tools.get(envelope.data.tool)?.result_facts !== undefined,
+        wants: (envelope) => this.bundle.tools.get(envelope.data.tool)?.result_facts !== undefined,
         handle: (envelope) => this.recordResult(envelope),
       }),
     ];
