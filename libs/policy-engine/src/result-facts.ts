@@ -4,7 +4,7 @@ import type { ToolDefinition } from '@airlock/contracts';
 export type ResultFact = string | string[];
 
 /** How one fact is read, as a tool file declares it under `result_facts`. */
-export type ResultFactRule = NonNullable<ToolDefinition['result_facts']>[string];
+type ResultFactRule = NonNullable<ToolDefinition['result_facts']>[string];
 
 /**
  * Items a `from` path may reach in one answer; an answer with more gives no fact, since a fact
@@ -37,18 +37,15 @@ export function resultFacts(
   return facts;
 }
 
-/** Whether the fact is one value (an aggregation picks one item) rather than a set. */
-export function isSingleFact(rule: ResultFactRule): boolean {
-  return rule.max_by !== undefined || rule.min_by !== undefined;
-}
-
 function readFact(rule: ResultFactRule, response: unknown): ResultFact | undefined {
   const items = itemsAt(response, rule.from);
   if (items === undefined) return undefined;
   const by = rule.max_by ?? rule.min_by;
   if (by !== undefined) {
     // The schema requires take beside max_by and min_by; without it there is nothing to name.
-    return rule.take === undefined ? undefined : extreme(items, by, rule.take, rule.max_by ? 1 : -1);
+    return rule.take === undefined
+      ? undefined
+      : extreme(items, by, rule.take, rule.max_by !== undefined ? 1 : -1);
   }
   const values = new Set<string>();
   for (const item of items) {
