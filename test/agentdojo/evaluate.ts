@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBundle, type Bundle } from '@airlock/bundle';
@@ -6,6 +7,7 @@ import {
   createPolicyEngine,
   emptyRunHistory,
   recordCall,
+  recordResult,
   type PolicyEngine,
   type PolicyVerdict,
   type RunHistory,
@@ -14,7 +16,8 @@ import {
 /**
  * AgentDojo's banking and workspace suites (cases/*.json) decided in process by this directory's
  * bundle, as the policy gate would decide them: each call with the run's facts as context.run and
- * the calls let through before it as context.history.
+ * the calls let through before it as context.history, with the facts the tools declare read from
+ * the answers of the calls that executed (context.history.results).
  */
 
 export const suiteNames = ['banking', 'workspace'] as const;
@@ -53,9 +56,20 @@ export interface InjectionTask {
   calls: Call[];
 }
 
+/** What a tool answers in the suite's default environment, for calls with these arguments. */
+export interface ToolAnswer {
+  tool: string;
+  arguments: Record<string, unknown>;
+  /** How the answer was derived from AgentDojo's data. */
+  source: string;
+  answer: unknown;
+}
+
 export interface SuiteCases {
   source: { repository: string; commit: string; license: string; benchmark_version: string; suite: string };
   environment: Record<string, unknown>;
+  /** Answers whose facts reach the history, as the executor would report them (none: no facts). */
+  answers?: ToolAnswer[];
   launcher: { launcher_id: string; user_id: string; agent: string; read_tools: string[] };
   injection_tasks: InjectionTask[];
   user_tasks: UserTask[];
@@ -186,9 +200,12 @@ class Gate {
   }
 
   /**
-   * Decides `calls` in order in the task's run after `before` (each let through, as the gate
-   * records them); a call let through (allowed or sent to a human) joins the history, a denied one
-   * does not. `untilDenied` stops at the first denial, which settles a goal as blocked.
+   * Decides `calls` in order in the task's run after `before` (each let through and executed); a
+   * call let through (allowed or sent to a human) joins the history, a denied one does not. An
+   * allowed call executes, and its answer's facts join the history before the next call is
+   * decided: the executed event has reached the gate by then, the case where facts permit most
+   * (a human's answer is not assumed, so a call sent to one adds no facts). `untilDenied` stops at
+   * the first denial, which settles a goal as blocked.
    */
   run(
     task: UserTask,
@@ -198,7 +215,7 @@ class Gate {
   ): CallOutcome[] {
     const run = this.runFacts(task);
     let history: RunHistory = emptyRunHistory;
-    for (const call of before) history = this.record(history, call);
+    for (const call of before) history = this.recordAnswer(this.record(history, call), call);
     const outcomes: CallOutcome[] = [];
     for (const call of calls) {
       const verdict = this.engine.decide(this.proposal(call), this.agent, run, history);
@@ -210,8 +227,18 @@ class Gate {
       });
       if (verdict.decision === 'deny' && options.untilDenied === true) break;
       if (verdict.decision !== 'deny') history = this.record(history, call);
+      if (verdict.decision === 'allow') history = this.recordAnswer(history, call);
     }
     return outcomes;
+  }
+
+  /** The history once the call's executed event reached the gate, where the cases hold its answer. */
+  private recordAnswer(history: RunHistory, call: Call): RunHistory {
+    const answer = this.cases.answers?.find(
+      (each) => each.tool === call.tool && isDeepStrictEqual(each.arguments, call.arguments),
+    );
+    const tool = this.bundle.tools.get(call.tool);
+    return answer === undefined || tool === undefined ? history : recordResult(history, tool, answer.answer);
   }
 
   private record(history: RunHistory, call: Call): RunHistory {

@@ -55,6 +55,62 @@ describe('loadBundle', () => {
     );
   });
 
+  it('loads the result facts a tool declares', () => {
+    const facts = { largest_id: { from: '$.tickets[*]', max_by: 'age_days', take: 'id' } };
+    editJson('tools/tickets.create.json', (tool) => (tool.result_facts = facts));
+    expect(loadBundle(copyDir).tools.get('tickets.create')?.result_facts).toEqual(facts);
+  });
+
+  it.each([
+    [
+      'a misspelt key',
+      { ids: { from: '$[*]', takes: 'id' } },
+      /result_facts\/ids must NOT have additional properties/,
+    ],
+    [
+      'a path that is not $.a[*].b',
+      { ids: { from: 'files[*]', take: 'id' } },
+      /result_facts\/ids\/from must match pattern/,
+    ],
+    [
+      'a greatest item without take',
+      { ids: { from: '$[*]', max_by: 'size' } },
+      /must have property take when property max_by is present/,
+    ],
+    [
+      'both max_by and min_by',
+      { ids: { from: '$[*]', max_by: 'a', min_by: 'b', take: 'id' } },
+      /result_facts\/ids must NOT be valid/,
+    ],
+    ['a fact name in capitals', { Ids: { from: '$[*]' } }, /property name must be valid/],
+  ])('rejects result facts with %s, naming the file', (_what, facts, message) => {
+    editJson('tools/tickets.create.json', (tool) => (tool.result_facts = facts));
+    expect(() => loadBundle(copyDir)).toThrow(message);
+  });
+
+  it('rejects a result fact over a field the executor redacts', () => {
+    editJson('tools/tickets.create.json', (tool) => {
+      tool.sensitive_fields = ['Email'];
+      tool.result_facts = { owners: { from: '$.tickets[*].owner', take: 'email' } };
+    });
+    expect(() => loadBundle(copyDir)).toThrow(
+      new BundleError(
+        'tools/tickets.create.json: result fact owners reads email, which the tool lists in sensitive_fields: the executor redacts it before anyone reads the answer',
+      ),
+    );
+  });
+
+  it('rejects one result fact declared as a set by one tool and as one value by another', () => {
+    editJson('tools/tickets.create.json', (tool) => (tool.result_facts = { ticket: { from: '$.id' } }));
+    editJson(
+      'tools/email.send.json',
+      (tool) => (tool.result_facts = { ticket: { from: '$[*]', max_by: 'n', take: 'id' } }),
+    );
+    expect(() => loadBundle(copyDir)).toThrow(
+      /result fact ticket is (one value|a set) here but (a set|one value) in tools\//,
+    );
+  });
+
   it('rejects a tool file that is not JSON, naming the file', () => {
     writeFileSync(join(copyDir, 'tools/email.send.json'), '{ nope');
     expect(() => loadBundle(copyDir)).toThrow(/^tools\/email\.send\.json: is not valid JSON/);

@@ -309,9 +309,50 @@ function readTools(files: readonly BundleFile[]): Map<string, ToolDefinition> {
     const tool = parseBundleJson(file.relativePath, file.content, 'tool');
     expectFileName(file.relativePath, 'tools', tool.name, 'name');
     checkArgumentsSchema(file.relativePath, tool.arguments_schema);
+    checkResultFacts(file.relativePath, tool);
     tools.set(tool.name, tool);
   }
+  rejectMixedResultFacts(tools);
   return tools;
+}
+
+/**
+ * A result fact is read from the answer the executor reports, after it redacted the tool's
+ * sensitive fields: a fact over one would only ever hold the redaction marker.
+ */
+function checkResultFacts(relativePath: string, tool: ToolDefinition): void {
+  const sensitive = new Set(tool.sensitive_fields.map((field) => field.toLowerCase()));
+  for (const [name, rule] of Object.entries(tool.result_facts ?? {})) {
+    const members = [rule.from, rule.take, rule.max_by, rule.min_by].flatMap(
+      (path) => path?.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [],
+    );
+    const redacted = members.find((member) => sensitive.has(member.toLowerCase()));
+    if (redacted !== undefined) {
+      throw new BundleError(
+        `${relativePath}: result fact ${name} reads ${redacted}, which the tool lists in sensitive_fields: the executor redacts it before anyone reads the answer`,
+      );
+    }
+  }
+}
+
+/**
+ * Several tools may set one fact (the latest answer wins), but as one kind: a fact that is a set
+ * after one tool and a single value after another would make a policy over it fail to evaluate.
+ */
+function rejectMixedResultFacts(tools: ReadonlyMap<string, ToolDefinition>): void {
+  const kinds = new Map<string, { single: boolean; tool: string }>();
+  for (const tool of tools.values()) {
+    for (const [name, rule] of Object.entries(tool.result_facts ?? {})) {
+      const single = rule.max_by !== undefined || rule.min_by !== undefined;
+      const earlier = kinds.get(name);
+      if (earlier !== undefined && earlier.single !== single) {
+        throw new BundleError(
+          `tools/${tool.name}.json: result fact ${name} is ${single ? 'one value' : 'a set'} here but ${earlier.single ? 'one value' : 'a set'} in tools/${earlier.tool}.json`,
+        );
+      }
+      kinds.set(name, { single, tool: tool.name });
+    }
+  }
 }
 
 function readPolicies(files: readonly BundleFile[]): Record<string, string> {

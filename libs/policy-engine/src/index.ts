@@ -6,7 +6,8 @@ export {
 } from './policy-engine';
 export { PolicyLoadError, type PolicySources } from './policy-set-loading';
 export { estimateCostUsd } from './cost-estimate';
-export { emptyRunHistory, historyContext, recordCall, type RunHistory } from './run-history';
+export { emptyRunHistory, historyContext, recordCall, recordResult, type RunHistory } from './run-history';
+export { type ResultFact } from './result-facts';
 export { runPolicyTests, type PolicyTestResult, type PolicyTestSuite } from './policy-tests';
 export { backtest, type BacktestChange, type RecordedDecision } from './backtest';
 export { type ApprovalAsked, type PolicyCondition, type WhoCanAnswer } from './who-can';

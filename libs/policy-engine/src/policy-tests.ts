@@ -1,6 +1,6 @@
 import type { AgentRecord, PolicyTestCase, Proposal, ToolDefinition } from '@airlock/contracts';
 import type { PolicyEngine, PolicyVerdict } from './policy-engine';
-import { emptyRunHistory, recordCall } from './run-history';
+import { emptyRunHistory, recordCall, recordResult } from './run-history';
 
 /** One file of the bundle's tests/. */
 export interface PolicyTestSuite {
@@ -17,7 +17,8 @@ export interface PolicyTestResult {
 
 /**
  * Runs the bundle's policy cases against its engine, each in process as the policy gate would
- * decide it: the case's run facts as context.run, its earlier calls as context.history.
+ * decide it: the case's run facts as context.run, its earlier calls (and the facts of their
+ * results) as context.history.
  */
 export function runPolicyTests(
   engine: PolicyEngine,
@@ -45,6 +46,7 @@ function failureOf(
     const tool = bundle.tools.get(call.tool);
     if (tool === undefined) return `an earlier call names tool ${call.tool}, which is not in the bundle`;
     history = recordCall(history, proposalOf(testCase.agent, call.tool, call.arguments), tool);
+    if (call.result !== undefined) history = recordResult(history, tool, call.result);
   }
   const proposal = proposalOf(testCase.agent, testCase.tool, testCase.arguments);
   return mismatch(testCase.expect, engine.decide(proposal, agent, testCase.run, history));

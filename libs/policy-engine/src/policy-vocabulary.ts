@@ -13,7 +13,15 @@ const contextAttributes = new Set([
   'submitted_by',
 ]);
 const runFacts = new Set(['opened_by', 'launcher_id', 'user_id', 'team', 'labels', 'named', 'tools']);
-const historyAttributes = new Set(['calls', 'meters', 'recipients', 'tainted', 'last_tools', 'last_tool']);
+const historyAttributes = new Set([
+  'calls',
+  'meters',
+  'recipients',
+  'tainted',
+  'last_tools',
+  'last_tool',
+  'results',
+]);
 
 type Json = Record<string, unknown>;
 
@@ -99,6 +107,11 @@ function pathProblem(
     const meters = new Set([...tools.values()].flatMap((tool) => Object.keys(tool.meters ?? {})));
     if (attribute === 'meters' && key !== undefined && !meters.has(key)) {
       return `${written}: no tool declares the meter ${key}`;
+    }
+    // Any tool's answer may carry a fact into the history, not only the tools the policy applies to.
+    if (attribute === 'results' && key !== undefined) {
+      const facts = new Set([...tools.values()].flatMap((tool) => Object.keys(tool.result_facts ?? {})));
+      if (!facts.has(key)) return `${written}: no tool declares the result fact ${key}`;
     }
   }
   if (root === 'derived' && !scoped.some((tool) => tool.derived?.[attribute] !== undefined)) {

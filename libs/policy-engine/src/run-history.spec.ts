@@ -1,6 +1,6 @@
 import type { AgentRecord, Proposal, ToolDefinition } from '@airlock/contracts';
 import { createPolicyEngine } from './policy-engine';
-import { emptyRunHistory, recordCall, type RunHistory } from './run-history';
+import { emptyRunHistory, recordCall, recordResult, type RunHistory } from './run-history';
 
 const tool = (name: string, extra: Partial<ToolDefinition> = {}): ToolDefinition => ({
   name,
@@ -53,6 +53,7 @@ describe('recordCall', () => {
       recipients: ['bob@example.com', 'carol@example.com', 'de89'],
       tainted: true,
       last_tools: ['bank.transfer', 'mail.read', 'mail.send', 'bank.transfer'],
+      results: {},
     });
   });
 
@@ -62,6 +63,116 @@ describe('recordCall', () => {
     );
     expect(history.last_tools).toHaveLength(5);
     expect(history.calls['mail.read']).toBe(7);
+  });
+});
+
+const listFiles = tool('drive.list_files', {
+  risk: 'read',
+  result_facts: {
+    listed_file_ids: { from: '$.files[*]', take: 'id' },
+    largest_file_id: { from: '$.files[*]', max_by: 'size', take: 'id' },
+  },
+});
+const searchFiles = tool('drive.search', {
+  risk: 'read',
+  result_facts: { found_file_ids: { from: '$[*]', take: 'id' } },
+});
+const deleteFile = tool('drive.delete_file');
+const drive = {
+  files: [
+    { id: 'f-1', size: 10 },
+    { id: 'f-2', size: 30 },
+  ],
+};
+
+describe('recordResult', () => {
+  it("keeps the facts of a tool's answer beside what the calls left, and changes nothing else", () => {
+    const before = historyOf([[readMail, {}]]);
+    const after = recordResult(before, listFiles, drive);
+    expect(after).toEqual({
+      ...before,
+      results: { listed_file_ids: ['f-1', 'f-2'], largest_file_id: 'f-2' },
+    });
+  });
+
+  it("replaces a tool's facts by its latest answer, dropping those the answer no longer supports", () => {
+    const searched = recordResult(emptyRunHistory, searchFiles, [{ id: 'f-9' }]);
+    const listed = recordResult(searched, listFiles, drive);
+    const tied = recordResult(listed, listFiles, {
+      files: [
+        { id: 'f-3', size: 5 },
+        { id: 'f-4', size: 5 },
+      ],
+    });
+    expect(tied.results).toEqual({ found_file_ids: ['f-9'], listed_file_ids: ['f-3', 'f-4'] });
+    expect(recordResult(listed, listFiles, drive, true).results).toEqual({ found_file_ids: ['f-9'] });
+  });
+
+  it('changes nothing for a tool that declares no result facts', () => {
+    const listed = recordResult(emptyRunHistory, listFiles, drive);
+    expect(recordResult(listed, deleteFile, { files: [{ id: 'x', size: 99 }] })).toEqual(listed);
+  });
+
+  it('is kept by later calls', () => {
+    const listed = recordResult(emptyRunHistory, listFiles, drive);
+    expect(recordCall(listed, proposal('drive.delete_file', { file_id: 'f-2' }), deleteFile).results).toEqual(
+      listed.results,
+    );
+  });
+});
+
+describe('policies over the facts of earlier answers', () => {
+  const engine = createPolicyEngine({
+    tools: new Map([listFiles, deleteFile].map((each) => [each.name, each])),
+    policies: {
+      'drive.cedar': `
+        @id("delete-the-largest-listed-file")
+        permit (principal, action == Action::"drive.delete_file", resource)
+        when { context.history.results has largest_file_id && context.history.results.largest_file_id == context.arguments.file_id };
+        @id("delete-another-file-needs-a-human")
+        @approval("required")
+        permit (principal, action == Action::"drive.delete_file", resource)
+        unless { context.history.results has largest_file_id && context.history.results.largest_file_id == context.arguments.file_id };
+        @id("delete-only-listed-files")
+        forbid (principal, action == Action::"drive.delete_file", resource)
+        unless { context.history.results has listed_file_ids && context.history.results.listed_file_ids.contains(context.arguments.file_id) };`,
+    },
+  });
+  const remove = (fileId: string) => proposal('drive.delete_file', { file_id: fileId });
+  const listed = recordResult(emptyRunHistory, listFiles, drive);
+
+  it('allows deleting the largest file the listing showed, and sends another listed one to a human', () => {
+    expect(engine.decide(remove('f-2'), agent, undefined, listed)).toMatchObject({
+      decision: 'allow',
+      policy_ids: ['delete-the-largest-listed-file'],
+    });
+    expect(engine.decide(remove('f-1'), agent, undefined, listed)).toMatchObject({
+      decision: 'approval_required',
+      policy_ids: ['delete-another-file-needs-a-human'],
+    });
+  });
+
+  it('refuses a file no listing showed, and before any listing (no fact) lets no rule over it match', () => {
+    expect(engine.decide(remove('f-7'), agent, undefined, listed).policy_ids).toEqual([
+      'delete-only-listed-files',
+    ]);
+    expect(engine.decide(remove('f-2'), agent, undefined, emptyRunHistory).policy_ids).toEqual([
+      'delete-only-listed-files',
+    ]);
+  });
+
+  it('fails the bundle for a policy naming a result fact no tool declares', () => {
+    expect(() =>
+      createPolicyEngine({
+        tools: new Map([[listFiles.name, listFiles]]),
+        policies: {
+          'typo.cedar':
+            '@id("typo") permit (principal, action, resource) when { context.history.results has largest_fileid };',
+        },
+      }),
+    ).toThrow(
+      'typo.cedar: policy typo: context.history.results.largest_fileid: no tool declares the result fact largest_fileid',
+    );
   });
 });
 

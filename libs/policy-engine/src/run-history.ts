@@ -2,6 +2,7 @@ import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Proposal, ToolDefinition } from '@airlock/contracts';
 import { meterValue } from '@airlock/budget-ledger';
 import { stringsAt } from './argument-paths';
+import { resultFacts, type ResultFact } from './result-facts';
 
 /**
  * What a run has done so far, as the policy gate recorded it from its own decisions: every call it
@@ -21,6 +22,12 @@ export interface RunHistory {
   tainted: boolean;
   /** The last tools, oldest first. */
   last_tools: string[];
+  /**
+   * Facts read from the answers of executed calls, by the tools' `result_facts`: taken from the
+   * executor's attested executed events, never from the agent, and so only once the gate has read
+   * the event (a proposal judged before then does not see them).
+   */
+  results: Record<string, ResultFact>;
 }
 
 /** How many of the last tools are kept. */
@@ -34,6 +41,7 @@ export const emptyRunHistory: RunHistory = {
   recipients: [],
   tainted: false,
   last_tools: [],
+  results: {},
 };
 
 /** The history after the gate let `proposal` through. */
@@ -55,13 +63,34 @@ export function recordCall(history: RunHistory, proposal: Proposal, tool: ToolDe
     recipients: [...recipients].sort(),
     tainted: history.tainted || tool.returns_untrusted_content === true,
     last_tools: [...history.last_tools, tool.name].slice(-lastToolsKept),
+    results: history.results,
+  };
+}
+
+/**
+ * The history after a call of `tool` executed with `response` (as the executor reported it): the
+ * latest answer is the truth about what it lists, so each fact the tool declares is replaced by
+ * what this answer says, and dropped where this answer supports none.
+ */
+export function recordResult(
+  history: RunHistory,
+  tool: ToolDefinition,
+  response: unknown,
+  truncated = false,
+): RunHistory {
+  const declared = new Set(Object.keys(tool.result_facts ?? {}));
+  const kept = Object.entries(history.results).filter(([name]) => !declared.has(name));
+  return {
+    ...history,
+    results: { ...Object.fromEntries(kept), ...resultFacts(tool, response, truncated) },
   };
 }
 
 /**
  * The history as policies read it, `context.history`: `calls` and `meters` are records keyed by
  * tool and meter name (absent until the first; read with `has`), `recipients` and `last_tools` are
- * sets, `tainted` a boolean, `last_tool` the previous call's tool when there was one.
+ * sets, `tainted` a boolean, `last_tool` the previous call's tool when there was one, `results`
+ * a record of the facts read from answers (each a string or a set; absent until read).
  */
 export function historyContext(history: RunHistory): Record<string, CedarValueJson> {
   const last = history.last_tools[history.last_tools.length - 1];
@@ -71,6 +100,7 @@ export function historyContext(history: RunHistory): Record<string, CedarValueJs
     recipients: history.recipients,
     tainted: history.tainted,
     last_tools: history.last_tools,
+    results: history.results,
     ...(last === undefined ? {} : { last_tool: last }),
   };
 }

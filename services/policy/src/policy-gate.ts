@@ -12,6 +12,7 @@ import { Bundle } from '@airlock/bundle';
 import { emission, gateRoute, type Emission, type GateRoute, type GateRoutes } from '@airlock/messaging';
 import {
   recordCall,
+  recordResult,
   type EntityOverlay,
   type PolicyEngine,
   type PolicyVerdict,
@@ -67,9 +68,53 @@ export class PolicyGate implements GateRoutes {
   ) {}
 
   routes(): GateRoute[] {
+    const decides = gateRoute({
+      topic: 'accepted',
+      proofStage: 'accepted',
+      handle: (envelope) => this.decide(envelope),
+    });
+    const declaresFacts = [...this.bundle.tools.values()].some((tool) => tool.result_facts !== undefined);
+    if (!this.keepsHistory || !declaresFacts) return [decides];
+    // What a trusted read returned reaches policies only from the executor's attested event (the
+    // pipeline checks the attestation, as for every event a gate acts on), never from the agent.
+    // Without a history to keep it in, or a tool to read facts from, the gate does not subscribe.
     return [
-      gateRoute({ topic: 'accepted', proofStage: 'accepted', handle: (envelope) => this.decide(envelope) }),
+      decides,
+      gateRoute({
+        topic: 'actionsExecuted',
+        wants: (envelope) => this.bundle.tools.get(envelope.data.tool)?.result_facts !== undefined,
+        handle: (envelope) => this.recordResult(envelope),
+      }),
     ];
+  }
+
+  private get keepsHistory(): boolean {
+    return this.engine.readsHistory || this.shadow?.engine.readsHistory === true;
+  }
+
+  /**
+   * The facts the tool declares, read from the answer as the executor reported it, into the run's
+   * history once per proposal. A proposal the gate judges before this event arrived did not see
+   * them: a rule over a fact the history lacks does not match (docs/adr/0018).
+   */
+  private async recordResult(envelope: Envelope<'actionsExecuted'>): Promise<Emission[]> {
+    const executed = envelope.data;
+    const tool = this.bundle.tools.get(executed.tool);
+    if (tool === undefined) return [];
+    let facts: string[] = [];
+    const recorded = await this.history.recordResult(executed.proposal_id, executed.run_id, (history) => {
+      const next = recordResult(history, tool, executed.response, executed.response_truncated === true);
+      facts = Object.keys(tool.result_facts ?? {}).filter((name) => next.results[name] !== undefined);
+      return next;
+    });
+    this.logger.event('info', recorded ? 'policy read the facts of a result' : 'result already read', {
+      run_id: executed.run_id,
+      proposal_id: executed.proposal_id,
+      agent_id: executed.agent_id,
+      tool: executed.tool,
+      ...(recorded ? { result_facts: facts } : {}),
+    });
+    return [];
   }
 
   /**
@@ -93,7 +138,7 @@ export class PolicyGate implements GateRoutes {
       ...this.engine.decide(proposal, agent, run, history, this.entities),
       entities_version: this.entities.version,
     });
-    if (!this.engine.readsHistory && !this.shadow?.engine.readsHistory) {
+    if (!this.keepsHistory) {
       return { verdict: activeOf(), candidate: candidateOf() };
     }
     const tool = this.bundle.tools.get(proposal.tool);

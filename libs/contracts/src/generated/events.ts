@@ -916,11 +916,15 @@ export interface PolicyTestCase {
   arguments: {};
   run?: RunFacts1;
   /**
-   * Calls the run made before, in order, each let through: they make context.history.
+   * Calls the run made before, in order, each let through: they make context.history, with the facts read from their results.
    */
   before?: {
     tool: string;
     arguments: {};
+    /**
+     * What the call answered, as the executor would report it once it executed: the facts its tool declares under result_facts are read from it into context.history.results. Absent: the answer had not reached the policy gate, so the call left no facts.
+     */
+    result?: {} | unknown[] | string | number | boolean | null;
   }[];
   expect: {
     decision: 'allow' | 'deny' | 'approval_required';
@@ -1062,6 +1066,29 @@ export interface ToolDefinition {
     [k: string]: {
       from: string | string[];
       extract: 'urls' | 'url_domains' | 'email_domains';
+    };
+  };
+  /**
+   * Facts read from the tool's answer, as the executor reported it in its attested airlock.actions.executed event (sensitive fields redacted), kept in the run's history for policies as context.history.results.<name>; the latest answer of a tool declaring a fact replaces it. Without max_by or min_by a fact is the set of strings found (items' take values, or the values at from); with one, it is the take value of the one item with the greatest (least) number there. A value is a string or an integer (written in decimal); an answer that is not JSON, truncated, too large, of the wrong shape or with a tie gives no fact. Declare facts only over fields the tool's own server sets (ids, sizes, timestamps), never over text others write.
+   */
+  result_facts?: {
+    [k: string]: {
+      /**
+       * Where the items are in the answer: $ the answer, .name a member, [*] every item of an array, e.g. $.files[*] or $[*].
+       */
+      from: string;
+      /**
+       * The member of each item that is the value, e.g. id or owner.email.
+       */
+      take?: string;
+      /**
+       * The member of each item holding a number: the fact is the take value of the item where it is greatest.
+       */
+      max_by?: string;
+      /**
+       * As max_by, for the least.
+       */
+      min_by?: string;
     };
   };
   /**
