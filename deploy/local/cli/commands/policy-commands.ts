@@ -1,8 +1,17 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkApprovalRight } from '@airlock/approval-rules';
 import { auditDatabaseName } from '@airlock/audit-reading';
 import { redactedMarker } from '@airlock/audit-record';
-import { approverGroupsOf, Bundle, BundleError, loadBundle, loadPolicyTests } from '@airlock/bundle';
+import {
+  approverGroupsOf,
+  Bundle,
+  BundleError,
+  loadBundle,
+  loadPolicyTests,
+  readStringMap,
+  secretsLayout,
+} from '@airlock/bundle';
 import type { Proposal, RunFacts } from '@airlock/contracts';
 import {
   backtest,
@@ -88,15 +97,19 @@ export const policyCommands: readonly Command[] = [
     operands: [{ name: 'tool' }],
     options: { bundle },
     group,
-    summary: 'which agents may call a tool, on what conditions, and who approves where a human must',
+    summary:
+      'which agents may call a tool, on what conditions, who approves where a human must, and which hold its credential',
     async run(input, context) {
       const { bundle: loaded, engine } = loadPolicies(bundleDirOf(input, context));
       const tool = loaded.tools.get(input.operands['tool'] ?? '');
       if (tool === undefined)
         throw new CliError(`name a tool of the bundle: ${[...loaded.tools.keys()].join(', ')}`);
+      const credentialsFile = secretsLayout(context.config.AIRLOCK_SECRETS_DIR).toolCredentialsFile;
+      const provisioned = provisionedCredentials(credentialsFile);
       const agents = [...loaded.agents.values()].map((agent) => ({
         agent_id: agent.id,
         team: agent.team ?? null,
+        credential: credentialOf(provisioned, agent.id, tool.name),
         approvers: loaded.approvers.approvers
           .filter((approver) => checkApprovalRight(approver.id, agent, loaded.approvers).ok)
           .map((approver) => approver.id),
@@ -120,10 +133,18 @@ export const policyCommands: readonly Command[] = [
         return `${quorum === 1 ? '' : `${quorum} of `}${named.join(', ') || 'nobody'}`;
       };
       const lines = [
-        `${tool.name}: ${tool.risk}, acts on ${tool.adapter.destination} (${tool.allowed_hosts.join(', ')}) with the executor's credential for each agent`,
+        `${tool.name}: ${tool.risk}, acts on ${tool.adapter.destination} (${tool.allowed_hosts.join(', ')}) with the executor's credential for the agent and this tool`,
+        provisioned === undefined
+          ? `  (no ${credentialsFile}: which agents hold a credential is unknown here)`
+          : `  credentials as provisioned in ${credentialsFile}`,
       ];
-      for (const { agent_id, team, approvers, answer } of agents) {
-        const who = `${agent_id}${team === null ? '' : ` (team ${team})`}`;
+      const holds = {
+        provisioned: ' [credential held]',
+        missing: ' [NO credential, its calls fail]',
+        unknown: '',
+      };
+      for (const { agent_id, team, credential, approvers, answer } of agents) {
+        const who = `${agent_id}${team === null ? '' : ` (team ${team})`}${holds[credential]}`;
         if (answer.decision !== 'depends') {
           const asks =
             answer.decision === 'approval_required'
@@ -222,3 +243,23 @@ export const policyCommands: readonly Command[] = [
     },
   },
 ];
+
+type CredentialStanding = 'provisioned' | 'missing' | 'unknown';
+
+function credentialOf(
+  provisioned: Set<string> | undefined,
+  agentId: string,
+  toolName: string,
+): CredentialStanding {
+  if (provisioned === undefined) return 'unknown';
+  return provisioned.has(`${agentId}/${toolName}`) ? 'provisioned' : 'missing';
+}
+
+/**
+ * The agent/tool pairs the executor holds a credential for (the file's keys; values are never
+ * read out), or undefined when this machine has no such file.
+ */
+function provisionedCredentials(file: string): Set<string> | undefined {
+  if (!existsSync(file)) return undefined;
+  return new Set(Object.keys(readStringMap(file, 'tool credentials')));
+}
