@@ -273,6 +273,45 @@ describe('policy engine evaluation edge cases', () => {
     );
   });
 
+  it('decides by precedence: a forbid, then a permit asking for approval, then a plain permit', () => {
+    const layered = (...layers: string[]) =>
+      createPolicyEngine({
+        policies: {
+          'p.cedar': [
+            '@id("plain") permit (principal, action, resource);',
+            '@id("asks") @approval("required") permit (principal, action, resource) when { context.arguments.size > 10 };',
+            '@id("too-big") forbid (principal, action, resource) when { context.arguments.size > 100 };',
+          ]
+            .filter((_, index) => layers.includes(['plain', 'asks', 'too-big'][index] ?? ''))
+            .join('\n'),
+        },
+        tools: new Map([[looseTool.name, looseTool]]),
+      });
+    const all = layered('plain', 'asks', 'too-big');
+    const decided = (size: number) => {
+      const verdict = all.decide(proposal('notes.add', { size }), loneAgent);
+      return `${verdict.decision} ${[...verdict.policy_ids].sort().join(',')}`;
+    };
+    // Every permit that applied is named; the reasons and requirements name the one asking.
+    expect([decided(1), decided(50), decided(500)]).toEqual([
+      'allow plain',
+      'approval_required asks,plain',
+      'deny too-big',
+    ]);
+    expect(all.decide(proposal('notes.add', { size: 50 }), loneAgent)).toMatchObject({
+      reasons: ["policy asks permits notes.add only with a human's approval"],
+      approval_requirements: [expect.objectContaining({ policy_id: 'asks' })],
+    });
+    // Without the plain permit, the approval permit still asks; without any permit, nothing allows.
+    expect(layered('asks').decide(proposal('notes.add', { size: 50 }), loneAgent).decision).toBe(
+      'approval_required',
+    );
+    expect(layered('too-big').decide(proposal('notes.add', { size: 1 }), loneAgent)).toMatchObject({
+      decision: 'deny',
+      reason_code: 'no_policy_permits',
+    });
+  });
+
   it('keeps two engines with different policies apart', () => {
     const denyAll = { 'deny.cedar': '@id("nothing") forbid (principal, action, resource);' };
     const other = createPolicyEngine({ policies: denyAll, tools: new Map([[looseTool.name, looseTool]]) });
