@@ -2,14 +2,18 @@ import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/co
 import type { Approver } from '@airlock/approval-rules';
 import { redact } from '@airlock/audit-record';
 import { Bundle } from '@airlock/bundle';
+import { policyTextsById } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
 import { ApprovalDesk } from '../approval-desk';
 import { ApprovalDeskError, statusOf } from '../approval-desk.errors';
 import { maxCommentLength } from '../approval-requests.dto';
 import type { ApprovalView } from '../approval-view';
-import { approvalPage, approvalsPage, signInPage, type AnswerNotice } from './console-html';
+import { consoleContentSecurityPolicy, liveStateOf } from './approval-live-state';
+import { approvalPage, type AnswerNotice } from './approval-page';
+import { approvalsPage, signInPage } from './console-html';
 import {
   clearedSessionCookie,
+  clearedSignInCookie,
   cookieOf,
   csrfMatches,
   newSecret,
@@ -17,6 +21,8 @@ import {
   sessionCookieName,
   sessionKey,
   sessionLifetimeMs,
+  signInCookie,
+  signInCookieName,
 } from './console-session';
 import { ConsoleSessionsStore, type ConsoleSession } from './console-sessions.store';
 import { ConsoleSignIn } from './console-sign-in';
@@ -27,21 +33,18 @@ interface ConsoleRequest {
 
 interface ConsoleResponse {
   status(code: number): ConsoleResponse;
-  setHeader(name: string, value: string): void;
+  setHeader(name: string, value: string | string[]): void;
   send(body: string): void;
+  json(body: unknown): void;
   redirect(status: number, url: string): void;
 }
 
 type Form = Record<string, unknown>;
 
-/**
- * Pages: no script may run, nothing may frame them (clickjacking an Approve button), forms post
- * only here, and nothing is cached (a shared browser must not show a request after sign-out).
- */
+/** See consoleContentSecurityPolicy for what a page may do. */
 const pageHeaders: Record<string, string> = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy': consoleContentSecurityPolicy,
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
 };
@@ -49,13 +52,18 @@ const pageHeaders: Record<string, string> = {
 /** The approvers' web console: the approval API's desk, behind a session cookie instead of a bearer token. */
 @Controller('console')
 export class ConsoleController {
+  /** Read once: the bundle does not change under a running service. */
+  private readonly policyTexts: Readonly<Record<string, string>>;
+
   constructor(
     @Inject(ApprovalDesk) private readonly desk: ApprovalDesk,
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(ConsoleSessionsStore) private readonly sessions: ConsoleSessionsStore,
     @Inject(ConsoleSignIn) private readonly signIn: ConsoleSignIn,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
-  ) {}
+  ) {
+    this.policyTexts = policyTextsById(bundle.policies);
+  }
 
   @Get()
   home(@Res() res: ConsoleResponse): void {
@@ -64,22 +72,36 @@ export class ConsoleController {
 
   @Get('sign-in')
   signInForm(@Res() res: ConsoleResponse): void {
-    send(res, 200, signInPage());
+    sendSignInForm(res, 200);
   }
 
   @Post('sign-in')
-  async signInWith(@Body() form: Form, @Res() res: ConsoleResponse): Promise<void> {
+  async signInWith(
+    @Req() req: ConsoleRequest,
+    @Body() form: Form,
+    @Res() res: ConsoleResponse,
+  ): Promise<void> {
+    // Login CSRF: without this pair another site could sign the victim in as the attacker, and the
+    // victim's answers would then be recorded in the attacker's name.
+    const formToken = cookieOf(req.headers['cookie'], signInCookieName);
+    if (formToken === undefined || !csrfMatches(formToken, form['sign_in_csrf'])) {
+      this.logger.event('warn', 'console sign-in refused: no matching sign-in form token', {});
+      const problem =
+        'This sign-in form expired or was not sent from this console; nobody was signed in. Sign in again.';
+      sendSignInForm(res, 403, problem);
+      return;
+    }
     const account = this.signIn.identify(form);
     if (account === undefined) {
       this.logger.event('warn', 'console sign-in refused', {});
-      send(res, 401, signInPage('That token is not an approver’s or operator’s in approvers.json.'));
+      sendSignInForm(res, 401, 'That token is not an approver’s or operator’s in approvers.json.');
       return;
     }
     const sessionId = newSecret();
     const expiresAt = new Date(Date.now() + sessionLifetimeMs);
     await this.sessions.create(sessionKey(sessionId), { ...account, csrf: newSecret() }, expiresAt);
     this.logger.event('info', 'console sign-in', { account_id: account.accountId, role: account.role });
-    res.setHeader('Set-Cookie', sessionCookie(sessionId, sessionLifetimeMs));
+    res.setHeader('Set-Cookie', [sessionCookie(sessionId, sessionLifetimeMs), clearedSignInCookie]);
     res.redirect(303, '/console/approvals');
   }
 
@@ -110,6 +132,24 @@ export class ConsoleController {
     const session = await this.sessionOf(req);
     if (session === undefined) return res.redirect(303, '/console/sign-in');
     await this.render(res, 200, proposalId, session);
+  }
+
+  /** Polled by the detail page's script, which reloads only when this changes. */
+  @Get('approvals/:proposalId/state')
+  async state(
+    @Req() req: ConsoleRequest,
+    @Param('proposalId') proposalId: string,
+    @Res() res: ConsoleResponse,
+  ): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    const session = await this.sessionOf(req);
+    if (session === undefined) return res.status(401).json({ error: 'not signed in' });
+    try {
+      res.status(200).json(liveStateOf(await this.desk.show(proposalId)));
+    } catch (error) {
+      if (!(error instanceof ApprovalDeskError) || error.code !== 'not_found') throw error;
+      res.status(404).json({ error: error.message });
+    }
   }
 
   /** The same desk call as POST /approvals/<id>/approve|deny: quorum, separation of duties and single use apply. */
@@ -145,8 +185,10 @@ export class ConsoleController {
       const refused = `a comment may hold at most ${maxCommentLength} characters`;
       return this.render(res, 400, proposalId, session, { refused });
     }
+    // Exactly what the API's `for_rest_of_run` asks; the desk refuses it where policy does not allow it.
+    const forRestOfRun = form['for_rest_of_run'] === 'true';
     try {
-      const result = await this.desk.decide(proposalId, approver, verdict, comment);
+      const result = await this.desk.decide(proposalId, approver, verdict, comment, forRestOfRun);
       const done =
         result.status === 'pending'
           ? `Your approval is counted; still pending, ${result.approved_by?.length ?? 0} approved, missing: ${(result.missing ?? []).join('; ')}`
@@ -174,7 +216,7 @@ export class ConsoleController {
       }
       throw error;
     }
-    send(res, status, approvalPage(this.masked(view), session, notice));
+    send(res, status, approvalPage(this.masked(view), session, { policyTexts: this.policyTexts, notice }));
   }
 
   /** The console shows arguments as audit keeps them: the tool's sensitive fields masked. */
@@ -193,6 +235,13 @@ export class ConsoleController {
     const sessionId = cookieOf(req.headers['cookie'], sessionCookieName);
     return sessionId === undefined ? undefined : this.sessions.find(sessionKey(sessionId), new Date());
   }
+}
+
+/** A fresh form token with every form shown, so a refused form can be filled in again. */
+function sendSignInForm(res: ConsoleResponse, status: number, problem?: string): void {
+  const formToken = newSecret();
+  res.setHeader('Set-Cookie', signInCookie(formToken));
+  send(res, status, signInPage(formToken, problem));
 }
 
 function send(res: ConsoleResponse, status: number, body: string): void {
