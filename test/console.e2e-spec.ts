@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { readStringMap } from '@airlock/bundle';
 import { useAirlockStack } from '@airlock/testing';
 
 /** Where the run leaves a screenshot of each console page (git-ignored), for a human to look at. */
@@ -41,6 +42,11 @@ describe('the approvers’ console', () => {
       const toolFile = join(dir, 'tools', 'payments.refund.json');
       const tool = JSON.parse(readFileSync(toolFile, 'utf8'));
       tool.sensitive_fields = ['reason'];
+      // The approver sees the charge before and after the refund, read by the executor.
+      tool.preview = {
+        path: '/charges/{charge_id}',
+        after: { amount_refunded_cents: { add: '$.amount_cents' } },
+      };
       writeFileSync(toolFile, JSON.stringify(tool));
       const approversFile = join(dir, 'approvers.json');
       const registry = JSON.parse(readFileSync(approversFile, 'utf8'));
@@ -140,6 +146,14 @@ describe('the approvers’ console', () => {
       amount_cents: 15000,
       reason: 'billed twice',
     });
+    // The payments API's charge, as the executor's preview GET will read it.
+    airlock.stack.standIn.setState('/charges/ch_console', {
+      id: 'ch_console',
+      amount_cents: 20000,
+      amount_refunded_cents: 0,
+      description: '<img src=x onerror=alert(1)>',
+      reason: 'card reported stolen',
+    });
     await airlock.agent.submit(proposal);
     const id = proposal.proposal_id;
 
@@ -150,6 +164,36 @@ describe('the approvers’ console', () => {
 
     await bob.click(`a[href="/console/approvals/${id}"]`);
     await bob.waitForSelector('#arguments');
+    // The executor's preview may land a moment after the request: the page says so until then.
+    for (let tries = 0; (await bob.$('#preview')) === null && tries < 20; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await bob.reload();
+    }
+    const previewRows = await bob.$$eval('#preview tr', (rows) =>
+      rows.slice(1).map((row) => ({
+        cells: [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? ''),
+        changed: row.className === 'changed',
+      })),
+    );
+    expect(previewRows).toEqual([
+      { cells: ['id', '"ch_console"', '"ch_console"', ''], changed: false },
+      { cells: ['amount_cents', '20000', '20000', ''], changed: false },
+      { cells: ['amount_refunded_cents', '0', '15000', 'changed'], changed: true },
+      {
+        cells: ['description', '"<img src=x onerror=alert(1)>"', '"<img src=x onerror=alert(1)>"', ''],
+        changed: false,
+      },
+      // Masked as the arguments are: the tool's sensitive fields.
+      { cells: ['reason', '"[redacted]"', '"[redacted]"', ''], changed: false },
+    ]);
+    expect(await bob.$('#preview img')).toBeNull();
+    // Read once, with the executor's credential for exactly this agent and tool.
+    const previewReads = airlock.stack.standIn.requestsFor(id).filter((request) => request.method === 'GET');
+    expect(previewReads.map((request) => request.path)).toEqual(['/charges/ch_console']);
+    const credentials = readStringMap(airlock.stack.paths.toolCredentialsFile, 'tool credentials');
+    expect(previewReads[0]?.headers['authorization']).toBe(
+      `Bearer ${credentials['support-triage/payments.refund']}`,
+    );
     const shownArguments = await text(bob, '#arguments');
     expect(shownArguments).toContain('ch_console');
     expect(shownArguments).toContain('[redacted]');
@@ -237,7 +281,9 @@ describe('the approvers’ console', () => {
     await carol.screenshot({ path: join(screenshots, 'approved.png') });
 
     expect(await airlock.stack.watcher.waitForVerdict(id)).toBe('executed/tool_call_succeeded');
-    expect(airlock.stack.standIn.requestsFor(id)).toHaveLength(1);
+    const calls = airlock.stack.standIn.requestsFor(id);
+    expect(calls.filter((request) => request.method === 'POST')).toHaveLength(1);
+    expect(calls.filter((request) => request.method === 'GET')).toHaveLength(1);
     // Bob's page notices carol's decision and reloads itself to show it.
     await bob.waitForFunction(`document.querySelector('#status')?.textContent === 'approved'`, {
       timeout: 15_000,
@@ -259,6 +305,17 @@ describe('the approvers’ console', () => {
     await bob.waitForSelector(`a[href="/console/approvals/${first.proposal_id}"]`, { timeout: 30_000 });
     await bob.goto(`${airlock.stack.approvalUrl}/console/approvals/${first.proposal_id}`);
     expect(await text(bob, '#policies')).toContain('small-refunds-approved-per-charge');
+    // A preview that fails says so, and the request is answered all the same.
+    const noPreview = 'no preview: payments.refund answered the preview with HTTP 404';
+    for (
+      let tries = 0;
+      !(await text(bob, '#preview-missing')).includes(noPreview) && tries < 20;
+      tries += 1
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await bob.reload();
+    }
+    expect(await text(bob, '#preview-missing')).toBe(noPreview);
     const offer = await bob.$eval('label:has(#for-rest-of-run)', (label) => label.textContent ?? '');
     expect(offer.replace(/\s+/g, ' ')).toContain(
       'approve for the rest of this run (calls with equal $.charge_id)',

@@ -6,6 +6,7 @@ import { openServiceStore } from '@airlock/postgres';
 import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
 import { ApprovalConfig } from './approval.config';
 import { ApprovalModule } from './approval.module';
+import { approvalPreviewsMigrations } from './approval-previews.store';
 import { approvalRequestsMigrations } from './approval-requests.store';
 import { consoleSessionsMigrations } from './console/console-sessions.store';
 import { entityChangesMigrations } from './entity-changes.store';
@@ -30,6 +31,7 @@ startOrExit('approval', async (logger) => {
     namespace: namespaceOf(config),
     migrations: [
       ...approvalRequestsMigrations,
+      ...approvalPreviewsMigrations,
       ...entityChangesMigrations,
       ...unknownOutcomesMigrations,
       ...noticesMigrations,

@@ -25,6 +25,7 @@ const context: ApprovalPageContext = {
     'big-refunds-need-two-from-finance':
       '@id("big-refunds-need-two-from-finance")\n@approval("required")\npermit (principal, action, resource)\nwhen { context.arguments.amount_cents > 10000 };',
   },
+  preview: { missing: 'payments.refund declares no way to preview it' },
 };
 
 describe('the approval detail page', () => {
@@ -69,6 +70,38 @@ describe('the approval detail page', () => {
     expect(page).toContain('name="for_rest_of_run" value="true"');
     expect(page.replace(/\s+/g, ' ')).toContain(
       'approve for the rest of this run (calls with equal $.charge_id, $.amount_cents)',
+    );
+  });
+
+  it('shows what the call would change as a table, changed fields marked, hostile values escaped', () => {
+    const page = approvalPage(view, session, {
+      ...context,
+      preview: {
+        rows: [
+          { field: 'refunded_cents', before: 0, after: 15000, changed: true },
+          {
+            field: 'note',
+            before: '</td><script>x()</script>',
+            after: '</td><script>x()</script>',
+            changed: false,
+          },
+          { field: 'status', before: undefined, after: 'refunded', changed: true },
+        ],
+      },
+    });
+    const table = page.replace(/\s+/g, ' ');
+    expect(table).toContain(
+      '<tr class="changed"> <td>refunded_cents</td> <td>0</td> <td>15000</td> <td>changed</td> </tr>',
+    );
+    expect(table).toContain('<td>&quot;&lt;/td&gt;&lt;script&gt;x()&lt;/script&gt;&quot;</td>');
+    expect(table).toContain('<tr class="unchanged"> <td>note</td>');
+    expect(table).toContain('<td>status</td> <td>(absent)</td> <td>&quot;refunded&quot;</td>');
+    expect(page.match(/<script>/g)).toEqual(['<script>']);
+  });
+
+  it('says why there is no preview', () => {
+    expect(approvalPage(view, session, { ...context, preview: { missing: 'HTTP <404>' } })).toContain(
+      '<p id="preview-missing">no preview: HTTP &lt;404&gt;</p>',
     );
   });
 

@@ -1,3 +1,4 @@
+import type { PreviewRow } from '@airlock/approval-rules';
 import type { ApprovalView } from '../approval-view';
 import { liveStateOf, liveStateScript } from './approval-live-state';
 import { csrfField, html, page, SafeHtml, type PageSession } from './console-html';
@@ -5,9 +6,14 @@ import { csrfField, html, page, SafeHtml, type PageSession } from './console-htm
 /** The outcome of the approver's last answer, shown above the request. */
 export type AnswerNotice = { refused: string } | { done: string };
 
+/** What the call would change, field by field, or why the page cannot say. */
+export type PreviewShown = { rows: readonly PreviewRow[] } | { missing: string };
+
 export interface ApprovalPageContext {
   /** Cedar text of the bundle's policies by @id, so the approver reads why policy asked. */
   policyTexts: Readonly<Record<string, string>>;
+  /** Its values must already have the tool's sensitive fields masked. */
+  preview: PreviewShown;
   notice?: AnswerNotice;
 }
 
@@ -60,6 +66,8 @@ export function approvalPage(view: ApprovalView, session: PageSession, context: 
     </table>
     <h2>Arguments</h2>
     <pre id="arguments">${JSON.stringify(view.arguments, null, 2)}</pre>
+    <h2>What the call would change</h2>
+    ${previewSection(context.preview)}
     <h2>Why policy asked</h2>
     <div id="policies">${view.policy_ids.map((id) => policySection(id, context.policyTexts[id]))}</div>
     <h2>Needs</h2>
@@ -73,6 +81,39 @@ export function approvalPage(view: ApprovalView, session: PageSession, context: 
     ${view.status === 'pending' ? answerForm(view, session, pageUrl) : ''} ${liveState(view, pageUrl)}`;
   // No meta refresh here: it would wipe a comment being typed. The live-state script reloads instead.
   return page(`Approval of ${view.tool}`, body, session);
+}
+
+/** Like a pull request's diff: every field read, those the call changes highlighted. */
+function previewSection(preview: PreviewShown): SafeHtml {
+  if ('missing' in preview) return html`<p id="preview-missing">no preview: ${preview.missing}</p>`;
+  const rows = preview.rows.map(
+    (row) =>
+      html`<tr class="${row.changed ? 'changed' : 'unchanged'}">
+        <td>${row.field}</td>
+        <td>${shownValue(row.before)}</td>
+        <td>${shownValue(row.after)}</td>
+        <td>${row.changed ? 'changed' : ''}</td>
+      </tr>`,
+  );
+  return html`<style>
+      #preview tr.changed td {
+        background: #fff3b0;
+        font-weight: bold;
+      }
+    </style>
+    <table id="preview">
+      <tr>
+        <th>Field</th>
+        <th>Before</th>
+        <th>After</th>
+        <th></th>
+      </tr>
+      ${rows}
+    </table>`;
+}
+
+function shownValue(value: unknown): string {
+  return value === undefined ? '(absent)' : JSON.stringify(value);
 }
 
 function policySection(id: string, text: string | undefined): SafeHtml {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import type { Approver } from '@airlock/approval-rules';
+import { previewRows, type Approver } from '@airlock/approval-rules';
 import { redact } from '@airlock/audit-record';
 import { Bundle } from '@airlock/bundle';
 import { policyTextsById } from '@airlock/policy-engine';
@@ -7,9 +7,10 @@ import { JsonLogger } from '@airlock/service-runtime';
 import { ApprovalDesk } from '../approval-desk';
 import { ApprovalDeskError, statusOf } from '../approval-desk.errors';
 import { maxCommentLength } from '../approval-requests.dto';
+import { ApprovalPreviewsStore } from '../approval-previews.store';
 import type { ApprovalView } from '../approval-view';
 import { consoleContentSecurityPolicy, liveStateOf } from './approval-live-state';
-import { approvalPage, type AnswerNotice } from './approval-page';
+import { approvalPage, type AnswerNotice, type PreviewShown } from './approval-page';
 import { approvalsPage, signInPage } from './console-html';
 import {
   clearedSessionCookie,
@@ -59,6 +60,7 @@ export class ConsoleController {
     @Inject(ApprovalDesk) private readonly desk: ApprovalDesk,
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(ConsoleSessionsStore) private readonly sessions: ConsoleSessionsStore,
+    @Inject(ApprovalPreviewsStore) private readonly previews: ApprovalPreviewsStore,
     @Inject(ConsoleSignIn) private readonly signIn: ConsoleSignIn,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {
@@ -216,7 +218,27 @@ export class ConsoleController {
       }
       throw error;
     }
-    send(res, status, approvalPage(this.masked(view), session, { policyTexts: this.policyTexts, notice }));
+    const preview = await this.previewOf(view);
+    send(
+      res,
+      status,
+      approvalPage(this.masked(view), session, { policyTexts: this.policyTexts, preview, notice }),
+    );
+  }
+
+  /** The executor's preview, masked as the arguments are; a missing one is said, never waited for. */
+  private async previewOf(view: ApprovalView): Promise<PreviewShown> {
+    const tool = this.bundle.tools.get(view.tool);
+    if (tool?.preview === undefined) return { missing: `${view.tool} declares no way to preview it` };
+    const preview = await this.previews.find(view.proposal_id);
+    if (preview === undefined) return { missing: 'the executor has not sent one yet' };
+    const { before, after } = preview;
+    if (preview.status === 'unavailable' || before === undefined || after === undefined) {
+      return { missing: preview.reason ?? 'the executor could not read one' };
+    }
+    const mask = (state: Record<string, unknown>) =>
+      redact(state, tool.sensitive_fields) as Record<string, unknown>;
+    return { rows: previewRows(mask(before), mask(after)) };
   }
 
   /** The console shows arguments as audit keeps them: the tool's sensitive fields masked. */
