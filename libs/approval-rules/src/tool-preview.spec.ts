@@ -20,6 +20,7 @@ describe('the preview path', () => {
     ['a/b', '/charges/a%2Fb'],
     ['\\..\\', '/charges/%5C..%5C'],
     ['ü\u0000', '/charges/%C3%BC%00'],
+    ['😀', '/charges/%F0%9F%98%80'],
   ])('keeps a hostile value %j inside one path segment', (value, path) => {
     const filled = fillPreviewPath('/charges/{charge_id}', { charge_id: value });
     expect(filled).toEqual({ ok: true, value: path });
@@ -46,6 +47,13 @@ describe('the preview path', () => {
       });
     },
   );
+
+  it('refuses a lone surrogate, which no URL can carry', () => {
+    expect(fillPreviewPath('/charges/{charge_id}', { charge_id: 'ch_\ud800' })).toEqual({
+      ok: false,
+      reason: 'the argument at $.charge_id is not well-formed Unicode',
+    });
+  });
 
   it('reads only the arguments’ own fields', () => {
     expect(fillPreviewPath('/x/{constructor}', {}).ok).toBe(false);

@@ -31,6 +31,11 @@ export function fillPreviewPath(template: string, args: Record<string, unknown>)
       refusal ??= `the argument at $.${name} (${JSON.stringify(text)}) is not a path segment`;
       return '';
     }
+    // A lone surrogate has no UTF-8 form, so no URL can name it.
+    if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)) {
+      refusal ??= `the argument at $.${name} is not well-formed Unicode`;
+      return '';
+    }
     return encodeURIComponent(text);
   });
   if (refusal !== undefined) return { ok: false, reason: refusal };
