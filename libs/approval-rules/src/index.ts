@@ -15,7 +15,15 @@ export {
   type PendingCapacity,
   type PendingCounts,
 } from './pending-capacity';
-export { runApprovalKey } from './run-approval';
+export { argumentAt, runApprovalKey } from './run-approval';
+export {
+  fillPreviewPath,
+  previewRows,
+  stateAfter,
+  type Previewed,
+  type PreviewRow,
+  type ToolPreview,
+} from './tool-preview';
 export {
   checkRequirementFit,
   countsToward,

@@ -9,14 +9,15 @@ import { canonicalJson } from '@airlock/attestation';
 export function runApprovalKey(paths: readonly string[], args: Record<string, unknown>): string | undefined {
   const values: unknown[] = [];
   for (const path of paths) {
-    const value = valueAt(args, path);
+    const value = argumentAt(args, path);
     if (value === undefined || value === null) return undefined;
     values.push(value);
   }
   return canonicalJson(values);
 }
 
-function valueAt(args: Record<string, unknown>, path: string): unknown {
+/** The value at an argument path such as `$.payee.iban`, reading only the arguments' own fields. */
+export function argumentAt(args: Record<string, unknown>, path: string): unknown {
   let value: unknown = args;
   for (const step of path.split('.').slice(1)) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;

@@ -101,6 +101,39 @@ describe('toAuditRow', () => {
     expect(row).toMatchObject({ decision: 'expired', bundle_hash: bundle, outcome: '', cost_usd: 0 });
   });
 
+  it('records a preview as its status and reason, its states redacted like a response', () => {
+    const preview = (data: object) =>
+      rowOf(
+        topics.approvalPreviews.name,
+        buildEnvelope(
+          'approvalPreviews',
+          'executor',
+          identity,
+          {
+            proposal_id: 'p1',
+            run_id: 'r1',
+            agent_id: 'a1',
+            tool: 'issue_refund',
+            proposal_hash: hash,
+            previewed_at: at.toISOString(),
+            ...data,
+          } as never,
+          at,
+        ),
+      );
+    const read = preview({
+      status: 'previewed',
+      before: { email: 'x@y.z', refunded: 0 },
+      after: { email: 'x@y.z', refunded: 5 },
+    });
+    expect(read).toMatchObject({ decision: 'previewed', reasons: [] });
+    expect(read.payload).not.toContain('x@y.z');
+    expect(preview({ status: 'unavailable', reason: 'HTTP 404' })).toMatchObject({
+      decision: 'unavailable',
+      reasons: ['HTTP 404'],
+    });
+  });
+
   it('records the reserved cost of a budget reservation', () => {
     const data = {
       proposal,

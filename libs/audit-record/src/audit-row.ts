@@ -191,5 +191,9 @@ function redactArgumentsAndResponse(data: EventData, sensitiveFields: readonly s
     copy['proposal'] = { ...proposal, arguments: redact(proposal['arguments'], sensitiveFields) };
   }
   if ('response' in data) copy['response'] = redact(data['response'], sensitiveFields);
+  // A preview's states come from the tool like a response (the executor masked them already).
+  for (const state of ['before', 'after']) {
+    if (state in data) copy[state] = redact(data[state], sensitiveFields);
+  }
   return copy;
 }

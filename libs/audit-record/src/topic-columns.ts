@@ -36,6 +36,11 @@ export function columnsOfTopic(topic: string, data: EventData): DecisionColumns 
       };
     case topics.approvalDecisions.name:
       return { ...common, decision: stringField(data, 'decision') };
+    case topics.approvalPreviews.name: {
+      // previewed or unavailable, and why; the states read stay in the (redacted) payload.
+      const reason = stringField(data, 'reason');
+      return { ...common, decision: stringField(data, 'status'), reasons: reason === '' ? [] : [reason] };
+    }
     case topics.budgetReservations.name:
       return { ...common, decision: 'reserved', cost_usd: numberField(data, 'reserved_cost_usd') };
     case topics.actionsExecuted.name:

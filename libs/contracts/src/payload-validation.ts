@@ -6,6 +6,7 @@ import proposalsSchema from '../../../schemas/events/agent.proposals.schema.json
 import acceptedSchema from '../../../schemas/events/airlock.proposals.accepted.schema.json';
 import policySchema from '../../../schemas/events/airlock.policy.decisions.schema.json';
 import approvalSchema from '../../../schemas/events/airlock.approvals.decisions.schema.json';
+import previewsSchema from '../../../schemas/events/airlock.approvals.previews.schema.json';
 import budgetSchema from '../../../schemas/events/airlock.budget.reservations.schema.json';
 import executedSchema from '../../../schemas/events/airlock.actions.executed.schema.json';
 import outcomesSchema from '../../../schemas/events/airlock.proposals.outcomes.schema.json';
@@ -34,6 +35,7 @@ const payloadValidators: Record<TopicKey, ValidateFunction> = {
   accepted: ajv.compile(acceptedSchema),
   policyDecisions: ajv.compile(policySchema),
   approvalDecisions: ajv.compile(approvalSchema),
+  approvalPreviews: ajv.compile(previewsSchema),
   budgetReservations: ajv.compile(budgetSchema),
   actionsExecuted: ajv.compile(executedSchema),
   outcomes: ajv.compile(outcomesSchema),

@@ -1,6 +1,7 @@
 import type {
   ActionExecuted,
   ApprovalDecision,
+  ApprovalPreview,
   BudgetReservation,
   ControlChange,
   DeadLetter,
@@ -49,6 +50,16 @@ export const topics = {
     eventType: 'airlock.approval.decided',
     schema: 'airlock.approvals.decisions',
     attestedBy: ['approval'],
+  },
+  /**
+   * What a call waiting for approval would change, read by the executor (which alone holds the
+   * tool's credential) for the approval service to show (ADR 0017).
+   */
+  approvalPreviews: {
+    name: 'airlock.approvals.previews',
+    eventType: 'airlock.approval.previewed',
+    schema: 'airlock.approvals.previews',
+    attestedBy: ['executor'],
   },
   budgetReservations: {
     name: 'airlock.budget.reservations',
@@ -156,6 +167,7 @@ export interface TopicPayloads {
   accepted: ProposalAccepted;
   policyDecisions: PolicyDecision;
   approvalDecisions: ApprovalDecision;
+  approvalPreviews: ApprovalPreview;
   budgetReservations: BudgetReservation;
   actionsExecuted: ActionExecuted;
   outcomes: ProposalOutcome;

@@ -4,7 +4,7 @@ export {
   type PolicyEngineInput,
   type PolicyVerdict,
 } from './policy-engine';
-export { PolicyLoadError, type PolicySources } from './policy-set-loading';
+export { PolicyLoadError, policyTextsById, type PolicySources } from './policy-set-loading';
 export { estimateCostUsd } from './cost-estimate';
 export { emptyRunHistory, historyContext, recordCall, recordResult, type RunHistory } from './run-history';
 export { type ResultFact } from './result-facts';

@@ -5,6 +5,7 @@ import {
   createPolicyEngine,
   EntityOverlay,
   PolicyLoadError,
+  policyTextsById,
   type PolicySources,
   type PolicyVerdict,
 } from './index';
@@ -739,5 +740,21 @@ describe('entities policies read', () => {
     expect(engine.decide(pay('XX00'), loneAgent, run('u-1'), undefined, overlay).reason_code).toBe(
       'policy_evaluation_error',
     );
+  });
+});
+
+describe('policy text by id', () => {
+  it('gives each policy its own text as written, annotations and comments of others left out', () => {
+    const texts = policyTextsById(readBundlePolicies());
+    expect(Object.keys(texts).sort()).toEqual([
+      'refund-ceiling',
+      'support-may-open-tickets',
+      'support-never-emails-customers',
+      'support-refunds-need-approval',
+    ]);
+    const asking = texts['support-refunds-need-approval'];
+    expect(asking).toMatch(/^@id\("support-refunds-need-approval"\)\n@approval\("required"\)\npermit/);
+    expect(asking).toContain('when { context.arguments.amount_cents <= 50000 };');
+    expect(asking).not.toContain('refund-ceiling');
   });
 });

@@ -76,6 +76,14 @@ export function loadPolicySet(sources: PolicySources): LoadedPolicySet {
   return { textById, factsById };
 }
 
+/**
+ * Each policy's own text (annotations included, as written in its file) by its `@id`: what a human
+ * asked to approve reads to learn why, without a second Cedar parser elsewhere.
+ */
+export function policyTextsById(sources: PolicySources): Readonly<Record<string, string>> {
+  return loadPolicySet(sources).textById;
+}
+
 function splitPolicies(fileName: string, text: string): string[] {
   const parts = policySetTextToParts(text);
   if (parts.type === 'failure') {

@@ -19,6 +19,8 @@ export class StandInApi {
   private responseHeaders: Record<string, string> = {};
   private responseBody: string | undefined;
   private responseDelayMs = 0;
+  /** What a GET of a path answers: the downstream system's current state of one object. */
+  private readonly states = new Map<string, unknown>();
 
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
@@ -39,6 +41,13 @@ export class StandInApi {
           body,
         });
         const answer = () => {
+          // A GET reads an object's state: what the test set for the path, or 404 as an API would.
+          if (request.method === 'GET') {
+            const state = this.states.get(request.url ?? '');
+            response.writeHead(state === undefined ? 404 : 200, { 'content-type': 'application/json' });
+            response.end(JSON.stringify(state ?? { error: 'not found' }));
+            return;
+          }
           response.writeHead(this.statusCode, {
             'content-type': 'application/json',
             ...this.responseHeaders,
@@ -59,6 +68,11 @@ export class StandInApi {
     this.statusCode = statusCode;
     this.responseBody = body;
     this.responseHeaders = headers;
+  }
+
+  /** From now on a GET of `path` (as sent, query included) answers 200 with `state` as JSON; other GETs 404. */
+  setState(path: string, state: unknown): void {
+    this.states.set(path, state);
   }
 
   /** Records each request at once but answers late, to catch a caller in the middle of a call. */

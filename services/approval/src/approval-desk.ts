@@ -29,6 +29,7 @@ import {
   type HaltClosing,
   type RunApproval,
 } from './approval-requests.store';
+import { ApprovalPreviewsStore } from './approval-previews.store';
 import { toApprovalView, type ApprovalView } from './approval-view';
 import { DecisionAnnouncer } from './decision-announcer';
 import { approvalWaitingNotice } from './notices';
@@ -54,6 +55,7 @@ export class ApprovalDesk implements GateRoutes {
   constructor(
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(ApprovalRequestsStore) private readonly store: ApprovalRequestsStore,
+    @Inject(ApprovalPreviewsStore) private readonly previews: ApprovalPreviewsStore,
     @Inject(DecisionAnnouncer) private readonly announcer: DecisionAnnouncer,
     @Inject(HaltBoard) private readonly halts: HaltBoard,
     @Inject(UnknownOutcomes) private readonly unknowns: UnknownOutcomes,
@@ -69,6 +71,14 @@ export class ApprovalDesk implements GateRoutes {
         wants: (envelope) => envelope.data.decision === 'approval_required',
         proofStage: 'approval_requested',
         handle: (envelope) => this.openRequest(envelope),
+      }),
+      // What the call would change, read by the executor for the console; nothing waits for it.
+      gateRoute({
+        topic: 'approvalPreviews',
+        handle: async (envelope) => {
+          await this.previews.record(envelope.data);
+          return [];
+        },
       }),
       // Humans work here: an outcome the executor could not tell waits for one to find out.
       gateRoute({

@@ -8,6 +8,7 @@ import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { ApproverGuard, brokersOf, JsonLogger, namespaceOf, OperatorGuard } from '@airlock/service-runtime';
 import type { ApprovalConfig } from './approval.config';
 import { ApprovalDesk } from './approval-desk';
+import { ApprovalPreviewsStore } from './approval-previews.store';
 import { ApprovalRequestsStore } from './approval-requests.store';
 import { APPROVAL_SWEEP_MS, ApprovalSweeper } from './approval-sweeper';
 import { ApprovalsController } from './approvals.controller';
@@ -67,6 +68,7 @@ export class ApprovalModule {
         { provide: HaltBoard, useValue: deps.halts },
         { provide: WebhookNotifier, useValue: deps.notifier },
         { provide: ApprovalRequestsStore, useValue: new ApprovalRequestsStore(deps.store) },
+        { provide: ApprovalPreviewsStore, useValue: new ApprovalPreviewsStore(deps.store) },
         { provide: EntityChangesStore, useValue: new EntityChangesStore(deps.store) },
         { provide: UnknownOutcomesStore, useValue: new UnknownOutcomesStore(deps.store) },
         { provide: ConsoleSessionsStore, useValue: new ConsoleSessionsStore(deps.store) },

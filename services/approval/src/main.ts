@@ -8,6 +8,7 @@ import { openServiceStore } from '@airlock/postgres';
 import { loadConfig, namespaceOf, runService, startOrExit } from '@airlock/service-runtime';
 import { ApprovalConfig } from './approval.config';
 import { ApprovalModule } from './approval.module';
+import { approvalPreviewsMigrations } from './approval-previews.store';
 import { approvalRequestsMigrations } from './approval-requests.store';
 import { consoleSessionsMigrations } from './console/console-sessions.store';
 import { entityChangesMigrations } from './entity-changes.store';
@@ -32,6 +33,7 @@ startOrExit('approval', async (logger) => {
     namespace: namespaceOf(config),
     migrations: [
       ...approvalRequestsMigrations,
+      ...approvalPreviewsMigrations,
       ...entityChangesMigrations,
       ...unknownOutcomesMigrations,
       ...noticesMigrations,

@@ -4,6 +4,7 @@ import {
   buildEnvelope,
   proposalOutcomeEnvelope,
   type Envelope,
+  type PolicyDecision,
   type Proposal,
   type ToolDefinition,
 } from '@airlock/contracts';
@@ -16,6 +17,7 @@ import { runTeamOf, runTicketOf } from '@airlock/proposal-verification';
 import { JsonLogger } from '@airlock/service-runtime';
 import { AttemptStore, type AttemptResult } from './attempt-store';
 import { callHttpTool, type ToolCallSecrets } from './http-tool-adapter';
+import { readToolPreview } from './tool-preview-read';
 
 export const EXECUTOR_SECRETS = Symbol('EXECUTOR_SECRETS');
 export const EXECUTOR_TIMEOUT_MS = Symbol('EXECUTOR_TIMEOUT_MS');
@@ -51,6 +53,55 @@ export class ExecutorGate implements GateRoutes {
         afterPublished: (envelopes) =>
           this.attempts.markPublished(envelopes.map((envelope) => envelope.data.proposal.proposal_id)),
       }),
+      // The executor alone holds tool credentials, so it reads what an approver should see before
+      // deciding; only for a call policy really sent to a human, and only a read.
+      gateRoute({
+        topic: 'policyDecisions',
+        wants: (envelope) =>
+          envelope.data.decision === 'approval_required' &&
+          this.bundle.tools.get(envelope.data.proposal.tool)?.preview !== undefined,
+        proofStage: 'approval_requested',
+        handle: (envelope) => this.preview(envelope.data),
+      }),
+    ];
+  }
+
+  /** What the call waiting for approval would change, for the approval page (ADR 0017). */
+  async preview(decision: PolicyDecision): Promise<Emission[]> {
+    const { proposal } = decision;
+    const tool = this.bundle.tools.get(proposal.tool);
+    if (tool === undefined) return [];
+    const reading = await readToolPreview(proposal, tool, this.secrets, this.timeoutMs);
+    this.logger.event(
+      reading.status === 'previewed' ? 'info' : 'warn',
+      `approval preview ${reading.status}`,
+      {
+        run_id: proposal.run_id,
+        proposal_id: proposal.proposal_id,
+        tool: proposal.tool,
+        ...(reading.status === 'unavailable' ? { reason: reading.reason } : {}),
+      },
+    );
+    const ids = { runId: proposal.run_id, proposalId: proposal.proposal_id, agentId: proposal.agent_id };
+    const data = {
+      proposal_id: proposal.proposal_id,
+      run_id: proposal.run_id,
+      agent_id: proposal.agent_id,
+      tool: proposal.tool,
+      proposal_hash: decision.proposal_hash,
+      previewed_at: new Date().toISOString(),
+      ...reading,
+    };
+    return [
+      emission(
+        'approvalPreviews',
+        buildEnvelope(
+          'approvalPreviews',
+          'airlock/executor',
+          { ...ids, dedupKey: proposal.proposal_id },
+          data,
+        ),
+      ),
     ];
   }
 

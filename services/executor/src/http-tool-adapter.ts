@@ -30,8 +30,17 @@ export interface ToolCall {
 
 type Prepared = { ok: true; url: URL; credential: string } | Extract<ToolCallResult, { kind: 'failed' }>;
 
-function prepare(call: ToolCall, secrets: ToolCallSecrets): Prepared {
-  const { tool, proposal } = call;
+/**
+ * Where a request of `agentId` to `tool` goes (`path` on the tool's configured destination) and the
+ * credential it carries; refused when the destination is not configured or its host is not on the
+ * tool's allowlist, or when no credential is provisioned for exactly that (agent, tool).
+ */
+export function prepareToolRequest(
+  tool: ToolDefinition,
+  agentId: string,
+  path: string,
+  secrets: ToolCallSecrets,
+): Prepared {
   const base = secrets.destinations[tool.adapter.destination];
   if (base === undefined) {
     return {
@@ -40,7 +49,7 @@ function prepare(call: ToolCall, secrets: ToolCallSecrets): Prepared {
       reason: `destination ${tool.adapter.destination} has no configured address`,
     };
   }
-  const url = new URL(tool.adapter.path, base);
+  const url = new URL(path, base);
   if (!tool.allowed_hosts.includes(url.hostname)) {
     return {
       kind: 'failed',
@@ -48,12 +57,12 @@ function prepare(call: ToolCall, secrets: ToolCallSecrets): Prepared {
       reason: `host ${url.hostname} is not on the allowlist of ${tool.name}`,
     };
   }
-  const credential = secrets.credentials[`${proposal.agent_id}/${tool.name}`];
+  const credential = secrets.credentials[`${agentId}/${tool.name}`];
   if (credential === undefined) {
     return {
       kind: 'failed',
       reason_code: 'missing_credential',
-      reason: `no credential is provisioned for ${proposal.agent_id} on ${tool.name}`,
+      reason: `no credential is provisioned for ${agentId} on ${tool.name}`,
     };
   }
   return { ok: true, url, credential };
@@ -66,7 +75,7 @@ function prepare(call: ToolCall, secrets: ToolCallSecrets): Prepared {
  * (see tool-response.ts), and "nothing was sent" is claimed only when it is certain.
  */
 export async function callHttpTool(call: ToolCall, secrets: ToolCallSecrets): Promise<ToolCallResult> {
-  const prepared = prepare(call, secrets);
+  const prepared = prepareToolRequest(call.tool, call.proposal.agent_id, call.tool.adapter.path, secrets);
   if (!('ok' in prepared)) return prepared;
   // One deadline for the call and the body: a tool that sends its headers at once and then
   // trickles its body must not hold the executor past the timeout either.
@@ -127,7 +136,7 @@ async function refuseRedirect(
   };
 }
 
-function redirectTarget(location: string | null, requested: URL): string {
+export function redirectTarget(location: string | null, requested: URL): string {
   if (location === null) return 'no location';
   try {
     return `host ${new URL(location, requested).host || '(none)'}`;
@@ -179,7 +188,7 @@ function notCompleted(call: ToolCall, error: unknown): ToolCallResult {
   };
 }
 
-function failureDetail(error: unknown, timeoutMs: number): string {
+export function failureDetail(error: unknown, timeoutMs: number): string {
   // Read by shape, not instanceof: the abort's DOMException may come from another realm.
   const { name, message, cause } = (error ?? {}) as {
     name?: unknown;

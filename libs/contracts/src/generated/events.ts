@@ -73,6 +73,7 @@ export interface AirlockEvents {
   'events/agent.usage'?: UsageSubmission;
   'events/airlock.actions.executed'?: ActionExecuted;
   'events/airlock.approvals.decisions'?: ApprovalDecision;
+  'events/airlock.approvals.previews'?: ApprovalPreview;
   'events/airlock.budget.reservations'?: BudgetReservation;
   'events/airlock.control'?: ControlChange;
   'events/airlock.dlq'?: DeadLetter;
@@ -220,6 +221,50 @@ export interface Proposal {
    * A submitter of the bundle (submitters/<id>.json) that signed this proposal with its own key on the agent's behalf, e.g. the MCP gateway (ADR 0015); absent when the agent signed itself.
    */
   submitted_by?: string;
+}
+/**
+ * Topic airlock.approvals.previews, type airlock.approval.previewed: what a call waiting for approval would change, read by the executor (which holds the tool's credential) with the GET the tool file declares under `preview`. Attested by the executor; the approval service shows it to approvers. A preview never blocks an approval: when it cannot be had, `unavailable` says why.
+ */
+export interface ApprovalPreview {
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  proposal_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  run_id: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Identifier".
+   */
+  agent_id: string;
+  tool: string;
+  /**
+   * This interface was referenced by `Definitions`'s JSON-Schema
+   * via the `definition` "Sha256Hex".
+   */
+  proposal_hash: string;
+  previewed_at: string;
+  status: 'previewed' | 'unavailable';
+  /**
+   * previewed: the GET's JSON answer, the tool's sensitive fields masked.
+   */
+  before?: {
+    [k: string]: unknown;
+  };
+  /**
+   * previewed: the same answer with the fields the call changes changed, as the tool file's preview.after declares.
+   */
+  after?: {
+    [k: string]: unknown;
+  };
+  /**
+   * unavailable: why there is no preview.
+   */
+  reason?: string;
 }
 /**
  * Topic airlock.budget.reservations, type airlock.budget.reserved: budget set aside the cost of this proposal within the run's caps.
@@ -1050,6 +1095,25 @@ export interface ToolDefinition {
    */
   meters?: {
     [k: string]: string;
+  };
+  /**
+   * How an approver sees what the call would change. When policy asks for approval, the executor makes this read-only GET on the tool's destination with the tool's credential, allowlist, timeout and size cap, and the approval page shows the answer's fields before the call and after it.
+   */
+  preview?: {
+    /**
+     * Path of the GET, e.g. /charges/{charge_id}: {name} (or {a.b}) is the argument at $.name, a string or an integer, percent-encoded as one path segment; an empty value, '.' or '..' gives no preview. No query, no fragment.
+     */
+    path: string;
+    /**
+     * The top-level fields of the GET's JSON answer that the call changes, and how: "$.plan" becomes the argument at $.plan; {"add": "$.amount_cents"} adds that number argument to the field's number.
+     */
+    after: {
+      [k: string]:
+        | string
+        | {
+            add: string;
+          };
+    };
   };
   /**
    * Its answer holds text from outside (web pages, e-mails, documents) that may carry a prompt injection. Once a run has called it, policies see context.history.tainted.

@@ -124,12 +124,17 @@ export function csrfField(session: PageSession): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${session.csrf}" />`;
 }
 
-export function signInPage(problem?: string): string {
+/**
+ * `signInCsrf` is the value of the sign-in cookie (signInCookie): posted back beside it, it proves
+ * the form was filled in on this console, not on another site signing the victim in as someone else.
+ */
+export function signInPage(signInCsrf: string, problem?: string): string {
   const shown = problem === undefined ? '' : html`<p class="refusal" id="problem">${problem}</p>`;
   return page(
     'Sign in',
     html`${shown}
       <form method="post" action="/console/sign-in">
+        <input type="hidden" name="sign_in_csrf" value="${signInCsrf}" />
         <label
           >Approver or operator token
           <input type="password" name="token" id="token" autocomplete="off" required
@@ -180,76 +185,4 @@ export function approvalsPage(approvals: readonly ApprovalView[], session: PageS
         </table>`;
   // Another approver's decision, or a new request, shows without a click.
   return page('Pending approvals', body, session, '/console/approvals');
-}
-
-/** The outcome of the approver's last answer, shown above the request. */
-export type AnswerNotice = { refused: string } | { done: string };
-
-/** `view.arguments` must already have the tool's sensitive fields masked. */
-export function approvalPage(view: ApprovalView, session: PageSession, notice?: AnswerNotice): string {
-  const shown =
-    notice === undefined
-      ? ''
-      : 'refused' in notice
-        ? html`<p class="refusal" id="refusal">Refused: ${notice.refused}</p>`
-        : html`<p class="notice" id="notice">${notice.done}</p>`;
-  const approvals = view.approvals.map(
-    (approval) =>
-      html`<li>
-        ${approval.approver_id} at
-        ${approval.approved_at}${approval.comment === null ? '' : `: ${approval.comment}`}
-      </li>`,
-  );
-  const action = `/console/approvals/${encodeURIComponent(view.proposal_id)}`;
-  const answer =
-    view.status !== 'pending'
-      ? ''
-      : html`<form method="post" action="${action}">
-          ${csrfField(session)}
-          <label>Comment <input name="comment" id="comment" /></label>
-          <button name="verdict" value="approved" id="approve">Approve</button>
-          <button name="verdict" value="denied" id="deny">Deny</button>
-        </form>`;
-  const body = html`${shown}
-    <p>
-      Status: <b id="status">${view.status}</b>${view.decided_by === null ? '' : ` by ${view.decided_by}`}
-    </p>
-    <table>
-      <tr>
-        <th>Agent</th>
-        <td>${view.agent_id}</td>
-      </tr>
-      <tr>
-        <th>Run</th>
-        <td>${view.run_id}</td>
-      </tr>
-      <tr>
-        <th>Tool</th>
-        <td>${view.tool}</td>
-      </tr>
-      <tr>
-        <th>Policies asking</th>
-        <td>${view.policy_ids.join(', ')}</td>
-      </tr>
-      <tr>
-        <th>Requested</th>
-        <td>${view.requested_at}</td>
-      </tr>
-      <tr>
-        <th>Expires</th>
-        <td>${view.expires_at}</td>
-      </tr>
-    </table>
-    <h2>Arguments</h2>
-    <pre id="arguments">${JSON.stringify(view.arguments, null, 2)}</pre>
-    <h2>Needs</h2>
-    <ul id="needs">
-      ${view.needs.map((need) => html`<li>${need}</li>`)}
-    </ul>
-    <h2>Approvals so far (${view.approvals.length})</h2>
-    <ul id="approvals">
-      ${approvals}
-    </ul>
-    ${answer}`;
-  return page(`Approval of ${view.tool}`, body, session, action);
 }

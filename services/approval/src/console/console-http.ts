@@ -1,3 +1,4 @@
+import { consoleContentSecurityPolicy } from './approval-live-state';
 import { cookieOf, sessionCookieName, sessionKey } from './console-session';
 import type { ConsoleSession, ConsoleSessionsStore } from './console-sessions.store';
 
@@ -7,22 +8,19 @@ export interface ConsoleRequest {
 
 export interface ConsoleResponse {
   status(code: number): ConsoleResponse;
-  setHeader(name: string, value: string): void;
+  setHeader(name: string, value: string | string[]): void;
   send(body: string): void;
+  json(body: unknown): void;
   redirect(status: number, url: string): void;
 }
 
 /** A posted form, as the body parser hands it over: any field may be missing or of any type. */
 export type Form = Record<string, unknown>;
 
-/**
- * Pages: no script may run, nothing may frame them (clickjacking an Approve button), forms post
- * only here, and nothing is cached (a shared browser must not show a request after sign-out).
- */
+/** See consoleContentSecurityPolicy for what a page may do. */
 const pageHeaders: Record<string, string> = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy': consoleContentSecurityPolicy,
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
 };

@@ -1,4 +1,4 @@
-import { cookieOf, csrfMatches, newSecret, sessionCookie, sessionKey } from './console-session';
+import { cookieOf, csrfMatches, newSecret, sessionCookie, sessionKey, signInCookie } from './console-session';
 
 describe('console sessions', () => {
   it('draws a fresh unguessable secret every time', () => {
@@ -21,6 +21,12 @@ describe('console sessions', () => {
   it('sets a cookie scripts cannot read and other sites cannot send', () => {
     expect(sessionCookie('s', 60_000)).toBe(
       'airlock_console=s; HttpOnly; SameSite=Strict; Path=/console; Max-Age=60',
+    );
+  });
+
+  it('keeps the sign-in form’s token to the sign-in path, for ten minutes, away from scripts and other sites', () => {
+    expect(signInCookie('t')).toBe(
+      'airlock_console_sign_in=t; HttpOnly; SameSite=Strict; Path=/console/sign-in; Max-Age=600',
     );
   });
 

@@ -34,6 +34,22 @@ export function sessionCookie(sessionId: string, maxAgeMs: number): string {
   return `${sessionCookieName}=${sessionId}; HttpOnly; SameSite=Strict; Path=/console; Max-Age=${Math.floor(maxAgeMs / 1000)}`;
 }
 
+/**
+ * The pre-session CSRF cookie of the sign-in form (double submit): its value must come back in the
+ * form's hidden field. Another site can make a browser post a form, but cannot read this cookie nor
+ * set one for this origin, so it cannot sign a victim in as the attacker (login CSRF).
+ */
+export const signInCookieName = 'airlock_console_sign_in';
+
+/** Long enough to type a token, short enough that a form left open asks to be reloaded. */
+export const signInFormLifetimeMs = 10 * 60 * 1000;
+
+export function signInCookie(token: string): string {
+  return `${signInCookieName}=${token}; HttpOnly; SameSite=Strict; Path=/console/sign-in; Max-Age=${Math.floor(signInFormLifetimeMs / 1000)}`;
+}
+
+export const clearedSignInCookie = `${signInCookieName}=; HttpOnly; SameSite=Strict; Path=/console/sign-in; Max-Age=0`;
+
 export const clearedSessionCookie = `${sessionCookieName}=; HttpOnly; SameSite=Strict; Path=/console; Max-Age=0`;
 
 /** A form's CSRF token must be the session's; compared in constant time. */

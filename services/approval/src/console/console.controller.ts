@@ -1,16 +1,21 @@
 import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import type { Approver } from '@airlock/approval-rules';
+import { previewRows, type Approver } from '@airlock/approval-rules';
 import { redact } from '@airlock/audit-record';
 import { Bundle } from '@airlock/bundle';
+import { policyTextsById } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
 import { ApprovalDesk } from '../approval-desk';
 import { ApprovalDeskError, statusOf } from '../approval-desk.errors';
 import { maxCommentLength } from '../approval-requests.dto';
+import { ApprovalPreviewsStore } from '../approval-previews.store';
 import type { ApprovalView } from '../approval-view';
-import { approvalPage, approvalsPage, signInPage, type AnswerNotice } from './console-html';
+import { liveStateOf } from './approval-live-state';
+import { approvalPage, type AnswerNotice, type PreviewShown } from './approval-page';
+import { approvalsPage, signInPage } from './console-html';
 import { sendPage, sessionOf, type ConsoleRequest, type ConsoleResponse, type Form } from './console-http';
 import {
   clearedSessionCookie,
+  clearedSignInCookie,
   cookieOf,
   csrfMatches,
   newSecret,
@@ -18,6 +23,8 @@ import {
   sessionCookieName,
   sessionKey,
   sessionLifetimeMs,
+  signInCookie,
+  signInCookieName,
 } from './console-session';
 import { ConsoleSessionsStore, type ConsoleSession } from './console-sessions.store';
 import { ConsoleSignIn } from './console-sign-in';
@@ -25,13 +32,19 @@ import { ConsoleSignIn } from './console-sign-in';
 /** The approvers' web console: the approval API's desk, behind a session cookie instead of a bearer token. */
 @Controller('console')
 export class ConsoleController {
+  /** Read once: the bundle does not change under a running service. */
+  private readonly policyTexts: Readonly<Record<string, string>>;
+
   constructor(
     @Inject(ApprovalDesk) private readonly desk: ApprovalDesk,
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(ConsoleSessionsStore) private readonly sessions: ConsoleSessionsStore,
+    @Inject(ApprovalPreviewsStore) private readonly previews: ApprovalPreviewsStore,
     @Inject(ConsoleSignIn) private readonly signIn: ConsoleSignIn,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
-  ) {}
+  ) {
+    this.policyTexts = policyTextsById(bundle.policies);
+  }
 
   @Get()
   home(@Res() res: ConsoleResponse): void {
@@ -40,22 +53,36 @@ export class ConsoleController {
 
   @Get('sign-in')
   signInForm(@Res() res: ConsoleResponse): void {
-    sendPage(res, 200, signInPage());
+    sendSignInForm(res, 200);
   }
 
   @Post('sign-in')
-  async signInWith(@Body() form: Form, @Res() res: ConsoleResponse): Promise<void> {
+  async signInWith(
+    @Req() req: ConsoleRequest,
+    @Body() form: Form,
+    @Res() res: ConsoleResponse,
+  ): Promise<void> {
+    // Login CSRF: without this pair another site could sign the victim in as the attacker, and the
+    // victim's answers would then be recorded in the attacker's name.
+    const formToken = cookieOf(req.headers['cookie'], signInCookieName);
+    if (formToken === undefined || !csrfMatches(formToken, form['sign_in_csrf'])) {
+      this.logger.event('warn', 'console sign-in refused: no matching sign-in form token', {});
+      const problem =
+        'This sign-in form expired or was not sent from this console; nobody was signed in. Sign in again.';
+      sendSignInForm(res, 403, problem);
+      return;
+    }
     const account = this.signIn.identify(form);
     if (account === undefined) {
       this.logger.event('warn', 'console sign-in refused', {});
-      sendPage(res, 401, signInPage('That token is not an approver’s or operator’s in approvers.json.'));
+      sendSignInForm(res, 401, 'That token is not an approver’s or operator’s in approvers.json.');
       return;
     }
     const sessionId = newSecret();
     const expiresAt = new Date(Date.now() + sessionLifetimeMs);
     await this.sessions.create(sessionKey(sessionId), { ...account, csrf: newSecret() }, expiresAt);
     this.logger.event('info', 'console sign-in', { account_id: account.accountId, role: account.role });
-    res.setHeader('Set-Cookie', sessionCookie(sessionId, sessionLifetimeMs));
+    res.setHeader('Set-Cookie', [sessionCookie(sessionId, sessionLifetimeMs), clearedSignInCookie]);
     res.redirect(303, '/console/approvals');
   }
 
@@ -86,6 +113,24 @@ export class ConsoleController {
     const session = await sessionOf(req, this.sessions);
     if (session === undefined) return res.redirect(303, '/console/sign-in');
     await this.render(res, 200, proposalId, session);
+  }
+
+  /** Polled by the detail page's script, which reloads only when this changes. */
+  @Get('approvals/:proposalId/state')
+  async state(
+    @Req() req: ConsoleRequest,
+    @Param('proposalId') proposalId: string,
+    @Res() res: ConsoleResponse,
+  ): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    const session = await sessionOf(req, this.sessions);
+    if (session === undefined) return res.status(401).json({ error: 'not signed in' });
+    try {
+      res.status(200).json(liveStateOf(await this.desk.show(proposalId)));
+    } catch (error) {
+      if (!(error instanceof ApprovalDeskError) || error.code !== 'not_found') throw error;
+      res.status(404).json({ error: error.message });
+    }
   }
 
   /** The same desk call as POST /approvals/<id>/approve|deny: quorum, separation of duties and single use apply. */
@@ -121,8 +166,10 @@ export class ConsoleController {
       const refused = `a comment may hold at most ${maxCommentLength} characters`;
       return this.render(res, 400, proposalId, session, { refused });
     }
+    // Exactly what the API's `for_rest_of_run` asks; the desk refuses it where policy does not allow it.
+    const forRestOfRun = form['for_rest_of_run'] === 'true';
     try {
-      const result = await this.desk.decide(proposalId, approver, verdict, comment);
+      const result = await this.desk.decide(proposalId, approver, verdict, comment, forRestOfRun);
       const done =
         result.status === 'pending'
           ? `Your approval is counted; still pending, ${result.approved_by?.length ?? 0} approved, missing: ${(result.missing ?? []).join('; ')}`
@@ -150,7 +197,27 @@ export class ConsoleController {
       }
       throw error;
     }
-    sendPage(res, status, approvalPage(this.masked(view), session, notice));
+    const preview = await this.previewOf(view);
+    sendPage(
+      res,
+      status,
+      approvalPage(this.masked(view), session, { policyTexts: this.policyTexts, preview, notice }),
+    );
+  }
+
+  /** The executor's preview, masked as the arguments are; a missing one is said, never waited for. */
+  private async previewOf(view: ApprovalView): Promise<PreviewShown> {
+    const tool = this.bundle.tools.get(view.tool);
+    if (tool?.preview === undefined) return { missing: `${view.tool} declares no way to preview it` };
+    const preview = await this.previews.find(view.proposal_id);
+    if (preview === undefined) return { missing: 'the executor has not sent one yet' };
+    const { before, after } = preview;
+    if (preview.status === 'unavailable' || before === undefined || after === undefined) {
+      return { missing: preview.reason ?? 'the executor could not read one' };
+    }
+    const mask = (state: Record<string, unknown>) =>
+      redact(state, tool.sensitive_fields) as Record<string, unknown>;
+    return { rows: previewRows(mask(before), mask(after)) };
   }
 
   /** The console shows arguments as audit keeps them: the tool's sensitive fields masked. */
@@ -164,4 +231,11 @@ export class ConsoleController {
     if (session.role !== 'approver') return undefined;
     return this.bundle.approvers.approvers.find((approver) => approver.id === session.accountId);
   }
+}
+
+/** A fresh form token with every form shown, so a refused form can be filled in again. */
+function sendSignInForm(res: ConsoleResponse, status: number, problem?: string): void {
+  const formToken = newSecret();
+  res.setHeader('Set-Cookie', signInCookie(formToken));
+  sendPage(res, status, signInPage(formToken, problem));
 }
