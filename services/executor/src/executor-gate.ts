@@ -45,14 +45,18 @@ export class ExecutorGate implements GateRoutes {
    * could contradict the real one): the pipeline keeps it, with the reason, in the DLQ.
    */
   routes(): GateRoute[] {
+    const executes = gateRoute({
+      topic: 'budgetReservations',
+      proofStage: 'reserved',
+      handle: (envelope) => this.execute(envelope),
+      afterPublished: (envelopes) =>
+        this.attempts.markPublished(envelopes.map((envelope) => envelope.data.proposal.proposal_id)),
+    });
+    // Without a tool that declares a preview, the executor reads no policy decision at all.
+    const previews = [...this.bundle.tools.values()].some((tool) => tool.preview !== undefined);
+    if (!previews) return [executes];
     return [
-      gateRoute({
-        topic: 'budgetReservations',
-        proofStage: 'reserved',
-        handle: (envelope) => this.execute(envelope),
-        afterPublished: (envelopes) =>
-          this.attempts.markPublished(envelopes.map((envelope) => envelope.data.proposal.proposal_id)),
-      }),
+      executes,
       // The executor alone holds tool credentials, so it reads what an approver should see before
       // deciding; only for a call policy really sent to a human, and only a read.
       gateRoute({
