@@ -1,14 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { readStringMap } from '@airlock/bundle';
 import { useAirlockStack } from '@airlock/testing';
-
-/** Where the run leaves a screenshot of each console page (git-ignored), for a human to look at. */
-const screenshots = join(__dirname, '..', 'test-artifacts', 'console');
-
-/** Debian's chromium, which deploy/local/chromium.sh installs; AIRLOCK_CHROMIUM overrides it there and here. */
-const chromium = process.env['AIRLOCK_CHROMIUM'] ?? '/usr/bin/chromium';
+import { cookieHeaderOf, launchChromium, screenshots, signInWith, textOf } from './support/console-browser';
 
 /**
  * The console in a real headless Chromium: two approvers of finance approve a big refund through
@@ -65,9 +60,7 @@ describe('the approvers’ console', () => {
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    // Tests run as root, where Chromium's sandbox cannot start.
-    browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -76,16 +69,18 @@ describe('the approvers’ console', () => {
 
   /** A browser context of its own: its own cookies, as another person's browser. */
   async function signIn(approver: string, screenshot?: string): Promise<Page> {
-    const context = await browser.createBrowserContext();
-    const page = await context.newPage();
-    // A script or request the page's CSP blocks is reported on the browser's console.
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
-    });
-    await page.goto(`${airlock.stack.approvalUrl}/console/sign-in`);
-    if (screenshot) await page.screenshot({ path: join(screenshots, screenshot) });
-    await page.type('#token', airlock.stack.approverToken(approver));
-    await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+    const page = await signInWith(
+      browser,
+      airlock.stack.approvalUrl,
+      airlock.stack.approverToken(approver),
+      async (form) => {
+        // A script or request the page's CSP blocks is reported on the browser's console.
+        form.on('console', (message) => {
+          if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+        });
+        if (screenshot) await form.screenshot({ path: join(screenshots, screenshot) });
+      },
+    );
     expect(new URL(page.url()).pathname).toBe('/console/approvals');
     expect(await page.$eval('#account', (element) => element.textContent)).toBe(approver);
     return page;
@@ -102,14 +97,6 @@ describe('the approvers’ console', () => {
     if (fresh) await page.goto(`${airlock.stack.approvalUrl}/console/approvals/${proposalId}`);
     await page.type('#comment', comment);
     await Promise.all([page.waitForNavigation(), page.click(`#${verdict}`)]);
-  }
-
-  const text = (page: Page, selector: string) => page.$eval(selector, (element) => element.textContent ?? '');
-
-  /** The Cookie header of a browser's session, for requests made outside the browser. */
-  async function cookieHeader(page: Page): Promise<string> {
-    const cookies = await page.browserContext().cookies();
-    return cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ');
   }
 
   it('refuses a sign-in posted without the sign-in form’s own token pair', async () => {
@@ -141,6 +128,15 @@ describe('the approvers’ console', () => {
   });
 
   it('lets two of finance approve a refund in their browsers, refuses its owner, and executes it once', async () => {
+    // Earlier in the run, a ticket: the approver sees it under "the run so far".
+    const ticket = airlock.agent.proposal('run-console', 'tickets.create', {
+      title: 'Billed twice',
+      priority: 'high',
+    });
+    await airlock.agent.submit(ticket);
+    expect(await airlock.stack.watcher.waitForVerdict(ticket.proposal_id)).toBe(
+      'executed/tool_call_succeeded',
+    );
     const proposal = airlock.agent.proposal('run-console', 'payments.refund', {
       charge_id: 'ch_console',
       amount_cents: 15000,
@@ -160,6 +156,7 @@ describe('the approvers’ console', () => {
     const bob = await signIn('bob', 'sign-in.png');
     // The list refreshes itself until policy's request arrives.
     await bob.waitForSelector(`a[href="/console/approvals/${id}"]`, { timeout: 30_000 });
+    expect(await textOf(bob, 'tr.approval td.risk')).toBe('write');
     await bob.screenshot({ path: join(screenshots, 'list.png') });
 
     await bob.click(`a[href="/console/approvals/${id}"]`);
@@ -194,26 +191,35 @@ describe('the approvers’ console', () => {
     expect(previewReads[0]?.headers['authorization']).toBe(
       `Bearer ${credentials['support-triage/payments.refund']}`,
     );
-    const shownArguments = await text(bob, '#arguments');
+    const shownArguments = await textOf(bob, '#arguments');
     expect(shownArguments).toContain('ch_console');
     expect(shownArguments).toContain('[redacted]');
     expect(shownArguments).not.toContain('billed twice');
-    expect(await text(bob, '#needs')).toContain('2 approvals from finance');
+    expect(await textOf(bob, '#needs')).toContain('2 approvals from finance');
     // Why policy asked: the asking policy's id and its Cedar text from the bundle.
-    const policies = await text(bob, '#policies');
+    const policies = await textOf(bob, '#policies');
     expect(policies).toContain('support-refunds-need-approval');
     expect(policies).toContain('@quorum("2")');
     expect(policies).toContain(
       'context.arguments.amount_cents > 10000 && context.arguments.amount_cents <= 50000',
     );
     expect(policies).not.toContain('small-refunds-approved-per-charge');
+    // The run so far, from the audit record: the ticket, executed (audit records it within a second or so).
+    for (let tries = 0; (await bob.$('#run-so-far')) === null && tries < 20; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await bob.reload();
+    }
+    const runSoFar = await textOf(bob, '#run-so-far');
+    expect(runSoFar).toContain('tickets.create');
+    expect(runSoFar).toContain('executed');
+    expect(runSoFar).not.toContain('payments.refund');
     await bob.screenshot({ path: join(screenshots, 'detail.png'), fullPage: true });
 
     // The page's state, for its script: session-protected.
     const anonymous = await fetch(`${airlock.stack.approvalUrl}/console/approvals/${id}/state`);
     expect(anonymous.status).toBe(401);
     const state = await fetch(`${airlock.stack.approvalUrl}/console/approvals/${id}/state`, {
-      headers: { Cookie: await cookieHeader(bob) },
+      headers: { Cookie: await cookieHeaderOf(bob) },
     });
     expect(await state.json()).toEqual({ status: 'pending', approvals: 0 });
 
@@ -222,7 +228,7 @@ describe('the approvers’ console', () => {
       method: 'POST',
       headers: {
         'Content-Type': 'application/x-www-form-urlencoded',
-        Cookie: await cookieHeader(bob),
+        Cookie: await cookieHeaderOf(bob),
       },
       body: 'verdict=approved&csrf=forged',
       redirect: 'manual',
@@ -235,7 +241,7 @@ describe('the approvers’ console', () => {
       method: 'POST',
       headers: {
         'Content-Type': 'application/x-www-form-urlencoded',
-        Cookie: await cookieHeader(bob),
+        Cookie: await cookieHeaderOf(bob),
       },
       body: new URLSearchParams({ verdict: 'approved', csrf, comment: 'x'.repeat(2001) }).toString(),
       redirect: 'manual',
@@ -247,15 +253,15 @@ describe('the approvers’ console', () => {
     await bob.goto(`${airlock.stack.approvalUrl}/console/approvals/${id}`);
     await bob.click('#for-rest-of-run');
     await answer(bob, id, 'approve', 'for the whole run', false);
-    expect(await text(bob, '#refusal')).toContain(
+    expect(await textOf(bob, '#refusal')).toContain(
       'cannot approve for the rest of the run: this request needs several approvers',
     );
-    expect(await text(bob, '#approvals')).not.toContain('bob');
+    expect(await textOf(bob, '#approvals')).not.toContain('bob');
 
     await answer(bob, id, 'approve', 'the charge was billed twice');
-    expect(await text(bob, '#status')).toBe('pending');
-    expect(await text(bob, '#notice')).toContain('still pending, 1 approved');
-    expect(await text(bob, '#approvals')).toContain('bob');
+    expect(await textOf(bob, '#status')).toBe('pending');
+    expect(await textOf(bob, '#notice')).toContain('still pending, 1 approved');
+    expect(await textOf(bob, '#approvals')).toContain('bob');
 
     // Bob starts a second comment. The page polls its state and, with nothing new, does not
     // reload: the comment survives (a meta refresh every 5 s would have wiped it).
@@ -271,13 +277,13 @@ describe('the approvers’ console', () => {
     // Separation of duties: the agent's owner may not approve, and the page says why.
     const alice = await signIn('alice');
     await answer(alice, id, 'approve', 'mine, fine');
-    expect(await text(alice, '#refusal')).toContain('alice owns agent support-triage and may not approve');
+    expect(await textOf(alice, '#refusal')).toContain('alice owns agent support-triage and may not approve');
     await alice.screenshot({ path: join(screenshots, 'refusal.png') });
-    expect(await text(alice, '#status')).toBe('pending');
+    expect(await textOf(alice, '#status')).toBe('pending');
 
     const carol = await signIn('carol');
     await answer(carol, id, 'approve', 'agreed');
-    expect(await text(carol, '#status')).toBe('approved');
+    expect(await textOf(carol, '#status')).toBe('approved');
     await carol.screenshot({ path: join(screenshots, 'approved.png') });
 
     expect(await airlock.stack.watcher.waitForVerdict(id)).toBe('executed/tool_call_succeeded');
@@ -304,18 +310,18 @@ describe('the approvers’ console', () => {
     const bob = await signIn('bob');
     await bob.waitForSelector(`a[href="/console/approvals/${first.proposal_id}"]`, { timeout: 30_000 });
     await bob.goto(`${airlock.stack.approvalUrl}/console/approvals/${first.proposal_id}`);
-    expect(await text(bob, '#policies')).toContain('small-refunds-approved-per-charge');
+    expect(await textOf(bob, '#policies')).toContain('small-refunds-approved-per-charge');
     // A preview that fails says so, and the request is answered all the same.
     const noPreview = 'no preview: payments.refund answered the preview with HTTP 404';
     for (
       let tries = 0;
-      !(await text(bob, '#preview-missing')).includes(noPreview) && tries < 20;
+      !(await textOf(bob, '#preview-missing')).includes(noPreview) && tries < 20;
       tries += 1
     ) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       await bob.reload();
     }
-    expect(await text(bob, '#preview-missing')).toBe(noPreview);
+    expect(await textOf(bob, '#preview-missing')).toBe(noPreview);
     const offer = await bob.$eval('label:has(#for-rest-of-run)', (label) => label.textContent ?? '');
     expect(offer.replace(/\s+/g, ' ')).toContain(
       'approve for the rest of this run (calls with equal $.charge_id)',
@@ -323,7 +329,7 @@ describe('the approvers’ console', () => {
     await bob.click('#for-rest-of-run');
     await bob.screenshot({ path: join(screenshots, 'for-rest-of-run.png'), fullPage: true });
     await answer(bob, first.proposal_id, 'approve', 'this charge, for the run', false);
-    expect(await text(bob, '#status')).toBe('approved');
+    expect(await textOf(bob, '#status')).toBe('approved');
     expect(await airlock.stack.watcher.waitForVerdict(first.proposal_id)).toBe(
       'executed/tool_call_succeeded',
     );
@@ -335,7 +341,7 @@ describe('the approvers’ console', () => {
       'executed/tool_call_succeeded',
     );
     await bob.goto(`${airlock.stack.approvalUrl}/console/approvals/${second.proposal_id}`);
-    expect(await text(bob, '#status')).toBe('approved');
-    expect((await text(bob, 'p:has(#status)')).replace(/\s+/g, ' ')).toContain('Status: approved by bob');
+    expect(await textOf(bob, '#status')).toBe('approved');
+    expect((await textOf(bob, 'p:has(#status)')).replace(/\s+/g, ' ')).toContain('Status: approved by bob');
   });
 });

@@ -14,11 +14,20 @@ export async function launchChromium(): Promise<Browser> {
   return puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox'] });
 }
 
-/** Signs in with `token` in a browser context of its own (its own cookies: another person's browser). */
-export async function signInWith(browser: Browser, consoleUrl: string, token: string): Promise<Page> {
+/**
+ * Signs in with `token` in a browser context of its own (its own cookies: another person's
+ * browser). `beforeSignIn` sees the page first: to listen to it, or to take a picture of the form.
+ */
+export async function signInWith(
+  browser: Browser,
+  consoleUrl: string,
+  token: string,
+  beforeSignIn?: (page: Page) => Promise<void>,
+): Promise<Page> {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   await page.goto(`${consoleUrl}/console/sign-in`);
+  await beforeSignIn?.(page);
   await page.type('#token', token);
   await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
   return page;

@@ -1,3 +1,4 @@
+import type { TimelineEvent } from '@airlock/audit-record';
 import type { ApprovalView } from '../approval-view';
 import { consoleContentSecurityPolicy, liveStateScript, scriptHashSource } from './approval-live-state';
 import { approvalPage, type ApprovalPageContext } from './approval-page';
@@ -26,9 +27,45 @@ const context: ApprovalPageContext = {
       '@id("big-refunds-need-two-from-finance")\n@approval("required")\npermit (principal, action, resource)\nwhen { context.arguments.amount_cents > 10000 };',
   },
   preview: { missing: 'payments.refund declares no way to preview it' },
+  runSoFar: { outcomes: [] },
 };
 
+const outcome = (proposalId: string, tool: string, result: string): TimelineEvent => ({
+  seq: 1,
+  time: '2026-01-01T00:00:00Z',
+  topic: 'airlock.proposals.outcomes',
+  event_type: 'airlock.proposal.outcome',
+  proposal_id: proposalId,
+  agent_id: 'support-triage',
+  tool,
+  decision: '',
+  outcome: result,
+  reason_code: '<b>odd</b>',
+  policy_ids: [],
+  cost_usd: 0.25,
+  trace_id: '',
+  attestation: 'verified',
+  attested_by: 'executor',
+  attestation_error: '',
+});
+
 describe('the approval detail page', () => {
+  it('shows what else ended in the run, escaped, leaving out the request itself', () => {
+    const runSoFar = {
+      outcomes: [outcome('p-0', 'tickets.create', 'executed'), outcome('p-1', 'payments.refund', 'x')],
+    };
+    const page = approvalPage(view, session, { ...context, runSoFar });
+    const table = page.slice(page.indexOf('id="run-so-far"'));
+    expect(table).toContain('tickets.create');
+    expect(table).toContain('$0.25');
+    expect(table).toContain('&lt;b&gt;odd&lt;/b&gt;');
+    expect(table.slice(0, table.indexOf('</table>'))).not.toContain('payments.refund');
+    expect(approvalPage(view, session, context)).toContain('Nothing else has ended in this run yet.');
+    expect(
+      approvalPage(view, session, { ...context, runSoFar: { missing: 'ClickHouse is away' } }),
+    ).toContain('Not shown: ClickHouse is away');
+  });
+
   it('shows an agent’s arguments and an approver’s comment as text, never as markup', () => {
     const page = approvalPage(view, session, context);
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -1,10 +1,17 @@
 import type { PreviewRow } from '@airlock/approval-rules';
+import type { TimelineEvent } from '@airlock/audit-record';
 import type { ApprovalView } from '../approval-view';
 import { liveStateOf, liveStateScript } from './approval-live-state';
-import { csrfField, html, page, SafeHtml, type PageSession } from './console-html';
-
-/** The outcome of the approver's last answer, shown above the request. */
-export type AnswerNotice = { refused: string } | { done: string };
+import { dollars } from './console-charts';
+import {
+  csrfField,
+  html,
+  noticeLine,
+  page,
+  SafeHtml,
+  type PageNotice,
+  type PageSession,
+} from './console-html';
 
 /** What the call would change, field by field, or why the page cannot say. */
 export type PreviewShown = { rows: readonly PreviewRow[] } | { missing: string };
@@ -14,18 +21,13 @@ export interface ApprovalPageContext {
   policyTexts: Readonly<Record<string, string>>;
   /** Its values must already have the tool's sensitive fields masked. */
   preview: PreviewShown;
-  notice?: AnswerNotice;
+  /** The outcomes of the run's other proposals so far, as audit recorded them, or why not. */
+  runSoFar: { outcomes: readonly TimelineEvent[] } | { missing: string };
+  notice?: PageNotice;
 }
 
 /** `view.arguments` must already have the tool's sensitive fields masked. */
 export function approvalPage(view: ApprovalView, session: PageSession, context: ApprovalPageContext): string {
-  const { notice } = context;
-  const shown =
-    notice === undefined
-      ? ''
-      : 'refused' in notice
-        ? html`<p class="refusal" id="refusal">Refused: ${notice.refused}</p>`
-        : html`<p class="notice" id="notice">${notice.done}</p>`;
   const approvals = view.approvals.map(
     (approval) =>
       html`<li>
@@ -34,7 +36,7 @@ export function approvalPage(view: ApprovalView, session: PageSession, context: 
       </li>`,
   );
   const pageUrl = `/console/approvals/${encodeURIComponent(view.proposal_id)}`;
-  const body = html`${shown}
+  const body = html`${noticeLine(context.notice)}
     <p>
       Status: <b id="status">${view.status}</b>${view.decided_by === null ? '' : ` by ${view.decided_by}`}
     </p>
@@ -45,7 +47,7 @@ export function approvalPage(view: ApprovalView, session: PageSession, context: 
       </tr>
       <tr>
         <th>Run</th>
-        <td>${view.run_id}</td>
+        <td><a href="/console/runs/${encodeURIComponent(view.run_id)}">${view.run_id}</a></td>
       </tr>
       <tr>
         <th>Tool</th>
@@ -68,6 +70,8 @@ export function approvalPage(view: ApprovalView, session: PageSession, context: 
     <pre id="arguments">${JSON.stringify(view.arguments, null, 2)}</pre>
     <h2>What the call would change</h2>
     ${previewSection(context.preview)}
+    <h2>The run so far</h2>
+    ${runSoFarSection(view, context.runSoFar)}
     <h2>Why policy asked</h2>
     <div id="policies">${view.policy_ids.map((id) => policySection(id, context.policyTexts[id]))}</div>
     <h2>Needs</h2>
@@ -81,6 +85,33 @@ export function approvalPage(view: ApprovalView, session: PageSession, context: 
     ${view.status === 'pending' ? answerForm(view, session, pageUrl) : ''} ${liveState(view, pageUrl)}`;
   // No meta refresh here: it would wipe a comment being typed. The live-state script reloads instead.
   return page(`Approval of ${view.tool}`, body, session);
+}
+
+/** What the agent did before in this run: the context a reviewer reads a change in. */
+function runSoFarSection(view: ApprovalView, runSoFar: ApprovalPageContext['runSoFar']): SafeHtml {
+  if ('missing' in runSoFar) return html`<p id="run-so-far-missing">Not shown: ${runSoFar.missing}</p>`;
+  const earlier = runSoFar.outcomes.filter((event) => event.proposal_id !== view.proposal_id);
+  if (earlier.length === 0) return html`<p id="run-so-far-empty">Nothing else has ended in this run yet.</p>`;
+  const rows = earlier.map(
+    (event) =>
+      html`<tr>
+        <td>${event.time}</td>
+        <td>${event.tool}</td>
+        <td>${event.outcome}</td>
+        <td>${event.reason_code}</td>
+        <td>${event.cost_usd > 0 ? dollars(event.cost_usd) : ''}</td>
+      </tr>`,
+  );
+  return html`<table id="run-so-far">
+    <tr>
+      <th>Ended (UTC)</th>
+      <th>Tool</th>
+      <th>Outcome</th>
+      <th>Reason</th>
+      <th>Cost</th>
+    </tr>
+    ${rows}
+  </table>`;
 }
 
 /** Like a pull request's diff: every field read, those the call changes highlighted. */

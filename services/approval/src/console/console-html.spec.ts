@@ -32,8 +32,14 @@ describe('console pages', () => {
   });
 
   it('lists waiting requests with their age and the time left', () => {
-    const page = approvalsPage([view], session, new Date('2026-01-01T00:03:20.000Z'));
+    const page = approvalsPage(
+      [view],
+      session,
+      new Date('2026-01-01T00:03:20.000Z'),
+      new Map([['payments.refund', 'write']]),
+    );
     expect(page).toContain('href="/console/approvals/p-1"');
+    expect(page).toContain('<td class="risk">write</td>');
     expect(page).toContain('3m 20s');
     expect(page).toContain('56m 40s');
   });
@@ -47,7 +53,7 @@ describe('console pages', () => {
   });
 
   it('keeps the list page’s refresh', () => {
-    expect(approvalsPage([], session, new Date())).toContain(
+    expect(approvalsPage([], session, new Date(), new Map())).toContain(
       '<meta http-equiv="refresh" content="5; url=/console/approvals" />',
     );
   });

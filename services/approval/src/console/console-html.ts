@@ -153,7 +153,20 @@ export function describeDuration(ms: number): string {
   return minutes > 0 ? `${minutes}m ${seconds % 60}s` : `${seconds}s`;
 }
 
-export function approvalsPage(approvals: readonly ApprovalView[], session: PageSession, now: Date): string {
+/** A table's header row. */
+export function headerRow(...names: string[]): SafeHtml {
+  return html`<tr>
+    ${names.map((name) => html`<th>${name}</th>`)}
+  </tr>`;
+}
+
+/** `risks`: each tool's risk class from the bundle, so the riskiest requests stand out. */
+export function approvalsPage(
+  approvals: readonly ApprovalView[],
+  session: PageSession,
+  now: Date,
+  risks: ReadonlyMap<string, string>,
+): string {
   const rows = approvals.map(
     (approval) =>
       html`<tr class="approval">
@@ -163,6 +176,7 @@ export function approvalsPage(approvals: readonly ApprovalView[], session: PageS
         <td>${approval.agent_id}</td>
         <td>${approval.run_id}</td>
         <td>${approval.tool}</td>
+        <td class="risk">${risks.get(approval.tool) ?? 'unknown'}</td>
         <td>${approval.policy_ids.join(', ')}</td>
         <td>${describeDuration(now.getTime() - Date.parse(approval.requested_at))}</td>
         <td>${describeDuration(Date.parse(approval.expires_at) - now.getTime())}</td>
@@ -172,17 +186,19 @@ export function approvalsPage(approvals: readonly ApprovalView[], session: PageS
     approvals.length === 0
       ? html`<p id="empty">Nothing waits for an approver.</p>`
       : html`<table>
-          <tr>
-            <th>Proposal</th>
-            <th>Agent</th>
-            <th>Run</th>
-            <th>Tool</th>
-            <th>Policies</th>
-            <th>Waiting</th>
-            <th>Expires in</th>
-          </tr>
+          ${headerRow('Proposal', 'Agent', 'Run', 'Tool', 'Risk', 'Policies', 'Waiting', 'Expires in')}
           ${rows}
         </table>`;
   // Another approver's decision, or a new request, shows without a click.
   return page('Pending approvals', body, session, '/console/approvals');
+}
+
+/** What the last form posted on a page did: refused, with the reason, or done. */
+export type PageNotice = { refused: string } | { done: string };
+
+export function noticeLine(notice: PageNotice | undefined): SafeHtml | '' {
+  if (notice === undefined) return '';
+  return 'refused' in notice
+    ? html`<p class="refusal" id="refusal">Refused: ${notice.refused}</p>`
+    : html`<p class="notice" id="notice">${notice.done}</p>`;
 }

@@ -1,7 +1,9 @@
 import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { previewRows, type Approver } from '@airlock/approval-rules';
-import { redact } from '@airlock/audit-record';
+import { AuditReader } from '@airlock/audit-reading';
+import { redact, timelineOf } from '@airlock/audit-record';
 import { Bundle } from '@airlock/bundle';
+import { topics } from '@airlock/contracts';
 import { policyTextsById } from '@airlock/policy-engine';
 import { JsonLogger } from '@airlock/service-runtime';
 import { ApprovalDesk } from '../approval-desk';
@@ -10,8 +12,8 @@ import { maxCommentLength } from '../approval-requests.dto';
 import { ApprovalPreviewsStore } from '../approval-previews.store';
 import type { ApprovalView } from '../approval-view';
 import { liveStateOf } from './approval-live-state';
-import { approvalPage, type AnswerNotice, type PreviewShown } from './approval-page';
-import { approvalsPage, signInPage } from './console-html';
+import { approvalPage, type ApprovalPageContext, type PreviewShown } from './approval-page';
+import { approvalsPage, signInPage, type PageNotice } from './console-html';
 import { sendPage, sessionOf, type ConsoleRequest, type ConsoleResponse, type Form } from './console-http';
 import {
   clearedSessionCookie,
@@ -34,16 +36,19 @@ import { ConsoleSignIn } from './console-sign-in';
 export class ConsoleController {
   /** Read once: the bundle does not change under a running service. */
   private readonly policyTexts: Readonly<Record<string, string>>;
+  private readonly risks: ReadonlyMap<string, string>;
 
   constructor(
     @Inject(ApprovalDesk) private readonly desk: ApprovalDesk,
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(ConsoleSessionsStore) private readonly sessions: ConsoleSessionsStore,
     @Inject(ApprovalPreviewsStore) private readonly previews: ApprovalPreviewsStore,
+    @Inject(AuditReader) private readonly audit: AuditReader,
     @Inject(ConsoleSignIn) private readonly signIn: ConsoleSignIn,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {
     this.policyTexts = policyTextsById(bundle.policies);
+    this.risks = new Map([...bundle.tools.values()].map((tool) => [tool.name, tool.risk]));
   }
 
   @Get()
@@ -101,7 +106,7 @@ export class ConsoleController {
   async list(@Req() req: ConsoleRequest, @Res() res: ConsoleResponse): Promise<void> {
     const session = await sessionOf(req, this.sessions);
     if (session === undefined) return res.redirect(303, '/console/sign-in');
-    sendPage(res, 200, approvalsPage(await this.desk.list('pending'), session, new Date()));
+    sendPage(res, 200, approvalsPage(await this.desk.list('pending'), session, new Date(), this.risks));
   }
 
   @Get('approvals/:proposalId')
@@ -186,7 +191,7 @@ export class ConsoleController {
     status: number,
     proposalId: string,
     session: ConsoleSession,
-    notice?: AnswerNotice,
+    notice?: PageNotice,
   ): Promise<void> {
     let view: ApprovalView;
     try {
@@ -197,12 +202,29 @@ export class ConsoleController {
       }
       throw error;
     }
-    const preview = await this.previewOf(view);
+    const [preview, runSoFar] = await Promise.all([this.previewOf(view), this.runSoFar(view.run_id)]);
     sendPage(
       res,
       status,
-      approvalPage(this.masked(view), session, { policyTexts: this.policyTexts, preview, notice }),
+      approvalPage(this.masked(view), session, { policyTexts: this.policyTexts, preview, runSoFar, notice }),
     );
+  }
+
+  /**
+   * The run's outcomes as audit recorded them. An approval never waits on ClickHouse: when it
+   * cannot answer, the page says so and the approver decides without it.
+   */
+  private async runSoFar(runId: string): Promise<ApprovalPageContext['runSoFar']> {
+    try {
+      const events = timelineOf(await this.audit.loadRun(runId));
+      return { outcomes: events.filter((event) => event.topic === topics.outcomes.name) };
+    } catch (error) {
+      this.logger.event('warn', 'the approval page could not read the run from the audit record', {
+        run_id: runId,
+        error: (error as Error).message,
+      });
+      return { missing: 'the audit record cannot be read now' };
+    }
   }
 
   /** The executor's preview, masked as the arguments are; a missing one is said, never waited for. */

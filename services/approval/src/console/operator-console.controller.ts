@@ -7,17 +7,11 @@ import { ClickHouseUnavailableError } from '@airlock/clickhouse';
 import { isIdentifier } from '@airlock/contracts';
 import { JsonLogger } from '@airlock/service-runtime';
 import { UnknownOutcomes } from '../unknown-outcomes';
+import type { PageNotice } from './console-html';
 import { sendPage, sessionOf, type ConsoleRequest, type ConsoleResponse, type Form } from './console-http';
 import { csrfMatches } from './console-session';
 import { ConsoleSessionsStore, type ConsoleSession } from './console-sessions.store';
-import {
-  auditUnavailablePage,
-  gatesPage,
-  runPage,
-  runsPage,
-  unknownOutcomesPage,
-  type ResolutionNotice,
-} from './operator-pages';
+import { auditUnavailablePage, gatesPage, runPage, runsPage, unknownOutcomesPage } from './operator-pages';
 
 /** How far back the runs list and the gates look unless told otherwise, and at most. */
 const defaultDays = 14;
@@ -181,7 +175,7 @@ export class OperatorConsoleController {
     res: ConsoleResponse,
     status: number,
     session: ConsoleSession,
-    notice?: ResolutionNotice,
+    notice?: PageNotice,
   ): Promise<void> {
     const [open, resolved] = await Promise.all([this.unknowns.list('open'), this.unknowns.list('resolved')]);
     const latestFirst = resolved.sort(

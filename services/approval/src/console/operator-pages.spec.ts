@@ -132,6 +132,7 @@ describe('the operator pages', () => {
         session,
       ),
     ];
+    expect(pages[3]).toContain('<th>Agent</th>');
     for (const shown of pages) {
       expect(shown).not.toContain('<img');
       expect(shown).toContain('&lt;img src=x onerror=alert(1)&gt;');

@@ -3,7 +3,16 @@ import type { RunReport, TimelineEvent } from '@airlock/audit-record';
 import type { SpendStanding } from '@airlock/budget-ledger';
 import type { UnknownOutcome } from '../unknown-outcomes.store';
 import { barChart, dollars, percent, type ChartBar } from './console-charts';
-import { csrfField, html, page, type PageSession, type SafeHtml } from './console-html';
+import {
+  csrfField,
+  headerRow,
+  html,
+  noticeLine,
+  page,
+  type PageNotice,
+  type PageSession,
+  type SafeHtml,
+} from './console-html';
 
 const runLink = (runId: string) => html`<a href="/console/runs/${encodeURIComponent(runId)}">${runId}</a>`;
 
@@ -32,18 +41,7 @@ export function runsPage(runs: readonly RunSummary[], days: number, session: Pag
       runs.length === 0
         ? html`<p id="empty">No run recorded an event in the last ${days} days.</p>`
         : html`<table id="runs">
-            <tr>
-              <th>Run</th>
-              <th>Agent</th>
-              <th>Team</th>
-              <th>First event (UTC)</th>
-              <th>Last event (UTC)</th>
-              <th>Events</th>
-              <th>Proposals</th>
-              <th>Executed</th>
-              <th>Not executed</th>
-              <th>Unverified events</th>
-            </tr>
+            ${headerRow('Run', 'Agent', 'Team', 'First event (UTC)', 'Last event (UTC)', 'Events', 'Proposals', 'Executed', 'Not executed', 'Unverified events')}
             ${rows}
           </table>`
     }`;
@@ -84,20 +82,7 @@ export function runPage(
     events.length === 0
       ? html`<p id="empty">No events recorded for this run.</p>`
       : html`<table id="timeline">
-          <tr>
-            <th>Seq</th>
-            <th>Time (UTC)</th>
-            <th>Event</th>
-            <th>Proposal</th>
-            <th>Agent</th>
-            <th>Tool</th>
-            <th>Result</th>
-            <th>Reason</th>
-            <th>Policies</th>
-            <th>Cost</th>
-            <th>Attestation</th>
-            <th>Trace</th>
-          </tr>
+          ${headerRow('Seq', 'Time (UTC)', 'Event', 'Proposal', 'Agent', 'Tool', 'Result', 'Reason', 'Policies', 'Cost', 'Attestation', 'Trace')}
           ${rows}
         </table>`;
   return page(`Run ${runId}`, html`${verification}${timeline}`, session);
@@ -107,22 +92,13 @@ function attestationFine(event: TimelineEvent): boolean {
   return event.attestation === 'verified' || event.attestation === 'agent_signed';
 }
 
-/** What the operator's last resolution did, shown above the queue. */
-export type ResolutionNotice = { refused: string } | { done: string };
-
 /** Calls cut off mid-flight: what a human must find out, and what others already found. */
 export function unknownOutcomesPage(
   open: readonly UnknownOutcome[],
   resolved: readonly UnknownOutcome[],
   session: PageSession & { role: string },
-  notice?: ResolutionNotice,
+  notice?: PageNotice,
 ): string {
-  const shown =
-    notice === undefined
-      ? ''
-      : 'refused' in notice
-        ? html`<p class="refusal" id="refusal">Refused: ${notice.refused}</p>`
-        : html`<p class="notice" id="notice">${notice.done}</p>`;
   const canResolve = session.role === 'operator';
   const openRows = open.map((outcome) => {
     const form = canResolve
@@ -158,7 +134,7 @@ export function unknownOutcomesPage(
         <td>${outcome.resolved_at?.toISOString() ?? ''}</td>
       </tr>`,
   );
-  const body = html`${shown}
+  const body = html`${noticeLine(notice)}
     <p>
       A call was cut off after it may have reached the tool, on a tool that cannot safely be called twice.
       Check the downstream system, then record what happened: budget gives back a call that failed, and the
@@ -168,30 +144,12 @@ export function unknownOutcomesPage(
       open.length === 0
         ? html`<p id="empty">No outcome waits to be resolved.</p>`
         : html`<table id="open">
-            <tr>
-              <th>Proposal</th>
-              <th>Run</th>
-              <th>Agent</th>
-              <th>Tool</th>
-              <th>Why unknown</th>
-              <th>Reported</th>
-              <th>Resolve</th>
-            </tr>
-            ${openRows}
+            ${headerRow('Proposal', 'Run', 'Agent', 'Tool', 'Why unknown', 'Reported', 'Resolve')} ${openRows}
           </table>`
     }
     <h2>Resolved (${resolved.length})</h2>
     <table id="resolved">
-      <tr>
-        <th>Proposal</th>
-        <th>Run</th>
-        <th>Tool</th>
-        <th>Happened</th>
-        <th>Note</th>
-        <th>By</th>
-        <th>At</th>
-      </tr>
-      ${resolvedRows}
+      ${headerRow('Proposal', 'Run', 'Tool', 'Happened', 'Note', 'By', 'At')} ${resolvedRows}
     </table>`;
   return page('Unknown outcomes', body, session);
 }
@@ -285,13 +243,7 @@ function breakdownTable(id: string, heading: string, rows: readonly GateBreakdow
     </tr>`;
   });
   return html`<table id="${id}">
-    <tr>
-      <th>${heading}</th>
-      <th>Proposals</th>
-      <th>Completion</th>
-      <th>Critical errors on writes</th>
-    </tr>
-    ${shown}
+    ${headerRow(heading, 'Proposals', 'Completion', 'Critical errors on writes')} ${shown}
   </table>`;
 }
 
@@ -322,14 +274,7 @@ function spendBars(standings: readonly SpendStanding[]): SafeHtml {
     </tr>`;
   });
   return html`<table id="spend">
-    <tr>
-      <th>Limit</th>
-      <th>Whose</th>
-      <th>Counts</th>
-      <th>Used</th>
-      <th>Spent of cap</th>
-    </tr>
-    ${rows}
+    ${headerRow('Limit', 'Whose', 'Counts', 'Used', 'Spent of cap')} ${rows}
   </table>`;
 }
 
