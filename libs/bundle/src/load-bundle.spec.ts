@@ -111,6 +111,40 @@ describe('loadBundle', () => {
     );
   });
 
+  it('loads a preview whose path and changes name arguments the tool takes', () => {
+    const preview = {
+      path: '/charges/{charge_id}',
+      after: { amount_refunded_cents: { add: '$.amount_cents' } },
+    };
+    editJson('tools/payments.refund.json', (tool) => (tool.preview = preview));
+    expect(loadBundle(copyDir).tools.get('payments.refund')?.preview).toEqual(preview);
+  });
+
+  it.each([
+    [
+      'its path',
+      { path: '/charges/{charge}', after: { amount_refunded_cents: { add: '$.amount_cents' } } },
+      '$.charge',
+    ],
+    [
+      'its changes',
+      { path: '/charges/{charge_id}', after: { amount_refunded_cents: '$.amount' } },
+      '$.amount',
+    ],
+    [
+      'a member of a string',
+      { path: '/charges/{charge_id.x}', after: { reason: '$.reason' } },
+      '$.charge_id.x',
+    ],
+  ])('rejects a preview naming in %s an argument the schema does not allow', (_where, preview, path) => {
+    editJson('tools/payments.refund.json', (tool) => (tool.preview = preview));
+    expect(() => loadBundle(copyDir)).toThrow(
+      new BundleError(
+        `tools/payments.refund.json: preview reads the argument at ${path}, which arguments_schema does not allow`,
+      ),
+    );
+  });
+
   it('rejects a tool file that is not JSON, naming the file', () => {
     writeFileSync(join(copyDir, 'tools/email.send.json'), '{ nope');
     expect(() => loadBundle(copyDir)).toThrow(/^tools\/email\.send\.json: is not valid JSON/);

@@ -310,6 +310,7 @@ function readTools(files: readonly BundleFile[]): Map<string, ToolDefinition> {
     expectFileName(file.relativePath, 'tools', tool.name, 'name');
     checkArgumentsSchema(file.relativePath, tool.arguments_schema);
     checkResultFacts(file.relativePath, tool);
+    checkPreview(file.relativePath, tool);
     tools.set(tool.name, tool);
   }
   rejectMixedResultFacts(tools);
@@ -333,6 +334,50 @@ function checkResultFacts(relativePath: string, tool: ToolDefinition): void {
       );
     }
   }
+}
+
+/**
+ * A preview names arguments in its path and its `after`: one the arguments schema cannot hold
+ * would give "no preview" on every call, so it fails the bundle instead.
+ */
+function checkPreview(relativePath: string, tool: ToolDefinition): void {
+  if (tool.preview === undefined) return;
+  const inPath = [...tool.preview.path.matchAll(/\{([^}]+)\}/g)].map((match) => `$.${match[1] ?? ''}`);
+  const inAfter = Object.values(tool.preview.after).map((change) =>
+    typeof change === 'string' ? change : change.add,
+  );
+  const undeclared = [...inPath, ...inAfter].find((path) => !argumentMayHold(tool.arguments_schema, path));
+  if (undeclared !== undefined) {
+    throw new BundleError(
+      `${relativePath}: preview reads the argument at ${undeclared}, which arguments_schema does not allow`,
+    );
+  }
+}
+
+/**
+ * Whether arguments valid under `schema` may have a member at `$.a.b`: each step is a declared
+ * property, or an object there admits properties it does not declare. Schemas built with
+ * anyOf/oneOf are not followed: they are taken to allow it.
+ */
+function argumentMayHold(schema: unknown, path: string): boolean {
+  let at: unknown = schema;
+  for (const step of path.split('.').slice(1)) {
+    if (typeof at !== 'object' || at === null) return true;
+    const { type, properties, additionalProperties } = at as {
+      type?: unknown;
+      properties?: Record<string, unknown>;
+      additionalProperties?: unknown;
+    };
+    // A string, a number or an array has no members to read.
+    const types = type === undefined ? ['object'] : Array.isArray(type) ? type : [type];
+    if (!types.includes('object')) return false;
+    if (properties !== undefined && Object.prototype.hasOwnProperty.call(properties, step)) {
+      at = properties[step];
+      continue;
+    }
+    return additionalProperties !== false;
+  }
+  return true;
 }
 
 /**
