@@ -66,6 +66,9 @@ describe('the airlock command line', () => {
     expect(human.status).toBe(0);
     expect(human.stdout).toMatch(/^proposal +run +agent +tool +status +expires +arguments$/m);
     expect(human.stdout).toContain(`${id}  run-cli  support-triage  payments.refund  pending`);
+    const detail = await cli('approval', id, '--as', 'bob');
+    expect(detail.stdout).toContain('"charge_id": "ch_cli"');
+    expect(detail.stdout).toContain('no preview: payments.refund declares no way to preview it');
 
     const byOwner = await cli('approve', id, '--as', 'alice');
     expect(byOwner.status).toBe(2);

@@ -183,6 +183,15 @@ describe('the approvers’ console', () => {
       // Masked as the arguments are: the tool's sensitive fields.
       { cells: ['reason', '"[redacted]"', '"[redacted]"', ''], changed: false },
     ]);
+    // The API shows the same preview to an approver's token.
+    const overApi = (await (
+      await airlock.stack.callApi(`/approvals/${id}`, { token: airlock.stack.approverToken('bob') })
+    ).json()) as {
+      preview: { rows: { field: string; before: unknown; after: unknown; changed: boolean }[] };
+    };
+    expect(overApi.preview.rows.filter((row) => row.changed)).toEqual([
+      { field: 'amount_refunded_cents', before: 0, after: 15000, changed: true },
+    ]);
     expect(await bob.$('#preview img')).toBeNull();
     // Read once, with the executor's credential for exactly this agent and tool.
     const previewReads = airlock.stack.standIn.requestsFor(id).filter((request) => request.method === 'GET');

@@ -1,5 +1,6 @@
 import { approvalDeadline, describeRequirement, requirementsOf } from '@airlock/approval-rules';
 import type { ApproverRegistry } from '@airlock/contracts';
+import type { PreviewShown } from './approval-previews';
 import type { ApprovalRequest, ApprovalStatus, RecordedApproval } from './approval-requests.store';
 
 /** What the approval API shows an approver about one request. */
@@ -21,6 +22,9 @@ export interface ApprovalView {
   status: ApprovalStatus;
   decided_by: string | null;
 }
+
+/** One request as `GET /approvals/<id>` shows it: with the executor's preview, or why there is none. */
+export type ApprovalDetail = ApprovalView & { preview: PreviewShown };
 
 export function toApprovalView(request: ApprovalRequest, registry: ApproverRegistry): ApprovalView {
   return {

@@ -8,6 +8,7 @@ import { gatePipelineProvider, MessagingModule } from '@airlock/messaging';
 import { ApproverGuard, brokersOf, JsonLogger, namespaceOf, OperatorGuard } from '@airlock/service-runtime';
 import type { ApprovalConfig } from './approval.config';
 import { ApprovalDesk } from './approval-desk';
+import { ApprovalPreviews } from './approval-previews';
 import { ApprovalPreviewsStore } from './approval-previews.store';
 import { ApprovalRequestsStore } from './approval-requests.store';
 import { APPROVAL_SWEEP_MS, ApprovalSweeper } from './approval-sweeper';
@@ -74,6 +75,7 @@ export class ApprovalModule {
         { provide: ConsoleSessionsStore, useValue: new ConsoleSessionsStore(deps.store) },
         { provide: ConsoleSignIn, useClass: TokenSignIn },
         DecisionAnnouncer,
+        ApprovalPreviews,
         ApprovalDesk,
         ApproverGuard,
         OperatorGuard,

@@ -16,7 +16,8 @@ import { ApprovalDesk, type ApproverVerdict } from './approval-desk';
 import { ApprovalDeskErrorFilter } from './approval-desk.errors';
 import { ApprovalAnswerBody, ListApprovalsQuery, strictValidation } from './approval-requests.dto';
 import type { ApprovalStatus } from './approval-requests.store';
-import type { ApprovalView } from './approval-view';
+import { ApprovalPreviews } from './approval-previews';
+import type { ApprovalDetail, ApprovalView } from './approval-view';
 
 type AnswerResult = { proposal_id: string; status: ApprovalStatus };
 
@@ -25,16 +26,21 @@ type AnswerResult = { proposal_id: string; status: ApprovalStatus };
 @UseGuards(ApproverGuard)
 @UseFilters(ApprovalDeskErrorFilter)
 export class ApprovalsController {
-  constructor(@Inject(ApprovalDesk) private readonly desk: ApprovalDesk) {}
+  constructor(
+    @Inject(ApprovalDesk) private readonly desk: ApprovalDesk,
+    @Inject(ApprovalPreviews) private readonly previews: ApprovalPreviews,
+  ) {}
 
   @Get()
   async list(@Query(strictValidation) query: ListApprovalsQuery): Promise<{ approvals: ApprovalView[] }> {
     return { approvals: await this.desk.list(query.status) };
   }
 
+  /** The request, with what the call would change where its tool declares a preview (ADR 0017). */
   @Get(':proposalId')
-  async show(@Param('proposalId') proposalId: string): Promise<ApprovalView> {
-    return this.desk.show(proposalId);
+  async show(@Param('proposalId') proposalId: string): Promise<ApprovalDetail> {
+    const view = await this.desk.show(proposalId);
+    return { ...view, preview: await this.previews.shown(view) };
   }
 
   @Post(':proposalId/approve')

@@ -2,7 +2,7 @@ import type { Command, CommandInput, OptionSpec } from '../command';
 import { compactJson, table } from '../text-layout';
 // What the approval API answers, as the approval service defines it (types only, erased at run time).
 import type { DecideResult } from '../../../../services/approval/src/approval-desk';
-import type { ApprovalView } from '../../../../services/approval/src/approval-view';
+import type { ApprovalDetail, ApprovalView } from '../../../../services/approval/src/approval-view';
 
 const group =
   'Approvers (an approver token: --as <approver> from approver-tokens.json, or AIRLOCK_APPROVER_TOKEN)';
@@ -104,9 +104,12 @@ export const approvalCommands: readonly Command[] = [
       as: { type: 'string', value: 'approver', help: 'look as this local approver (default: the first)' },
     },
     group,
-    summary: 'one approval request in full: the arguments, the policies that asked, until when',
+    summary:
+      'one approval request in full: the arguments, what the call would change, the policies that asked, until when',
     async run(input, context) {
-      const view = await context.approverApi(text(input, 'as'), false).call<ApprovalView>('GET', path(input));
+      const view = await context
+        .approverApi(text(input, 'as'), false)
+        .call<ApprovalDetail>('GET', path(input));
       const forRun =
         view.approval_for_run === null ? 'no' : `yes, for equal ${view.approval_for_run.join(', ')}`;
       return {
@@ -123,6 +126,17 @@ export const approvalCommands: readonly Command[] = [
           ...JSON.stringify(view.arguments, null, 2)
             .split('\n')
             .map((line) => `    ${line}`),
+          ...('missing' in view.preview
+            ? [`  no preview: ${view.preview.missing}`]
+            : [
+                '  would change',
+                ...view.preview.rows
+                  .filter((row) => row.changed)
+                  .map(
+                    (row) =>
+                      `    ${row.field}: ${JSON.stringify(row.before)} -> ${JSON.stringify(row.after)}`,
+                  ),
+              ]),
         ],
       };
     },

@@ -1,5 +1,5 @@
-import type { PreviewRow } from '@airlock/approval-rules';
 import type { TimelineEvent } from '@airlock/audit-record';
+import type { PreviewShown } from '../approval-previews';
 import type { ApprovalView } from '../approval-view';
 import { liveStateOf, liveStateScript } from './approval-live-state';
 import { dollars } from './console-charts';
@@ -12,9 +12,6 @@ import {
   type PageNotice,
   type PageSession,
 } from './console-html';
-
-/** What the call would change, field by field, or why the page cannot say. */
-export type PreviewShown = { rows: readonly PreviewRow[] } | { missing: string };
 
 export interface ApprovalPageContext {
   /** Cedar text of the bundle's policies by @id, so the approver reads why policy asked. */

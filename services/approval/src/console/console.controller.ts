@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { previewRows, type Approver } from '@airlock/approval-rules';
+import type { Approver } from '@airlock/approval-rules';
 import { AuditReader } from '@airlock/audit-reading';
 import { redact, timelineOf } from '@airlock/audit-record';
 import { Bundle } from '@airlock/bundle';
@@ -9,10 +9,10 @@ import { JsonLogger } from '@airlock/service-runtime';
 import { ApprovalDesk } from '../approval-desk';
 import { ApprovalDeskError, statusOf } from '../approval-desk.errors';
 import { maxCommentLength } from '../approval-requests.dto';
-import { ApprovalPreviewsStore } from '../approval-previews.store';
+import { ApprovalPreviews } from '../approval-previews';
 import type { ApprovalView } from '../approval-view';
 import { liveStateOf } from './approval-live-state';
-import { approvalPage, type ApprovalPageContext, type PreviewShown } from './approval-page';
+import { approvalPage, type ApprovalPageContext } from './approval-page';
 import { approvalsPage, signInPage, type PageNotice } from './console-html';
 import { sendPage, sessionOf, type ConsoleRequest, type ConsoleResponse, type Form } from './console-http';
 import {
@@ -42,7 +42,7 @@ export class ConsoleController {
     @Inject(ApprovalDesk) private readonly desk: ApprovalDesk,
     @Inject(Bundle) private readonly bundle: Bundle,
     @Inject(ConsoleSessionsStore) private readonly sessions: ConsoleSessionsStore,
-    @Inject(ApprovalPreviewsStore) private readonly previews: ApprovalPreviewsStore,
+    @Inject(ApprovalPreviews) private readonly previews: ApprovalPreviews,
     @Inject(AuditReader) private readonly audit: AuditReader,
     @Inject(ConsoleSignIn) private readonly signIn: ConsoleSignIn,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
@@ -202,7 +202,7 @@ export class ConsoleController {
       }
       throw error;
     }
-    const [preview, runSoFar] = await Promise.all([this.previewOf(view), this.runSoFar(view.run_id)]);
+    const [preview, runSoFar] = await Promise.all([this.previews.shown(view), this.runSoFar(view.run_id)]);
     sendPage(
       res,
       status,
@@ -225,21 +225,6 @@ export class ConsoleController {
       });
       return { missing: 'the audit record cannot be read now' };
     }
-  }
-
-  /** The executor's preview, masked as the arguments are; a missing one is said, never waited for. */
-  private async previewOf(view: ApprovalView): Promise<PreviewShown> {
-    const tool = this.bundle.tools.get(view.tool);
-    if (tool?.preview === undefined) return { missing: `${view.tool} declares no way to preview it` };
-    const preview = await this.previews.find(view.proposal_id);
-    if (preview === undefined) return { missing: 'the executor has not sent one yet' };
-    const { before, after } = preview;
-    if (preview.status === 'unavailable' || before === undefined || after === undefined) {
-      return { missing: preview.reason ?? 'the executor could not read one' };
-    }
-    const mask = (state: Record<string, unknown>) =>
-      redact(state, tool.sensitive_fields) as Record<string, unknown>;
-    return { rows: previewRows(mask(before), mask(after)) };
   }
 
   /** The console shows arguments as audit keeps them: the tool's sensitive fields masked. */
