@@ -139,7 +139,7 @@ describe('the proposal path', () => {
     // The proposal has its one outcome; the replay is answered on its submission, not on the proposal.
     expect(outcomes).toEqual([expect.objectContaining({ outcome: 'executed' })]);
     const replayAnswers = airlock.stack.watcher
-      .events('outcomes', (e) => e.envelope.data['submission_id'] === resigned.id)
+      .distinctEvents('outcomes', (e) => e.envelope.data['submission_id'] === resigned.id)
       .map((e) => e.envelope.data);
     expect(replayAnswers).toEqual([
       expect.objectContaining({ outcome: 'rejected', reason_code: 'replayed_proposal_id', proposal_id: '' }),

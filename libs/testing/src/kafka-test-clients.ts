@@ -169,6 +169,12 @@ export interface SeenEvent {
   headers: Record<string, string>;
 }
 
+/** An event of this proposal: its payload or its envelope names it. */
+function aboutProposal(proposalId: string): (event: SeenEvent) => boolean {
+  return (event) =>
+    event.envelope.data['proposal_id'] === proposalId || event.envelope.proposalid === proposalId;
+}
+
 /** Reads Airlock's output topics from the beginning and lets tests wait for what they expect. */
 export class EventWatcher {
   readonly seen: SeenEvent[] = [];
@@ -203,21 +209,22 @@ export class EventWatcher {
   }
 
   forProposal(topic: TopicKey, proposalId: string): SeenEvent[] {
-    return this.events(
-      topic,
-      (event) =>
-        event.envelope.data['proposal_id'] === proposalId || event.envelope.proposalid === proposalId,
-    );
+    return this.events(topic, aboutProposal(proposalId));
   }
 
   /**
-   * The proposal's outcomes as a consumer counts them (docs/protocol.md): by envelope id. A gate
-   * that re-emits after a redelivery or a rebalance repeats its event under the same id, so two
-   * messages with one id are one outcome, and two ids are two outcomes.
+   * The events as a consumer counts them (docs/protocol.md): by envelope id. A gate that re-emits
+   * after a redelivery or a rebalance repeats its event under the same id, so two messages with
+   * one id are one event, and two ids are two events.
    */
-  outcomesOf(proposalId: string): SeenEvent[] {
-    const byId = new Map(this.forProposal('outcomes', proposalId).map((event) => [event.envelope.id, event]));
+  distinctEvents(topic: TopicKey, predicate: (event: SeenEvent) => boolean = () => true): SeenEvent[] {
+    const byId = new Map(this.events(topic, predicate).map((event) => [event.envelope.id, event]));
     return [...byId.values()];
+  }
+
+  /** The proposal's outcomes, counted by envelope id. */
+  outcomesOf(proposalId: string): SeenEvent[] {
+    return this.distinctEvents('outcomes', aboutProposal(proposalId));
   }
 
   async waitFor(
