@@ -51,6 +51,21 @@ export interface GateDay {
   traced_events: number;
 }
 
+/** A day nothing was recorded on: every count zero. */
+export function emptyGateDay(day: string): GateDay {
+  return {
+    day,
+    proposals: 0,
+    executed: 0,
+    write_proposals: 0,
+    critical_errors: 0,
+    executed_actions: 0,
+    action_cost_usd: 0,
+    attested_events: 0,
+    traced_events: 0,
+  };
+}
+
 /** One agent's or tool's outcomes over the whole period. */
 export interface GateBreakdown {
   name: string;
@@ -146,17 +161,7 @@ export class AuditReader {
       const key = day ?? '';
       const found = days.get(key);
       if (found) return found;
-      const fresh: GateDay = {
-        day: key,
-        proposals: 0,
-        executed: 0,
-        write_proposals: 0,
-        critical_errors: 0,
-        executed_actions: 0,
-        action_cost_usd: 0,
-        attested_events: 0,
-        traced_events: 0,
-      };
+      const fresh = emptyGateDay(key);
       days.set(key, fresh);
       return fresh;
     };

@@ -1,6 +1,7 @@
 export {
   AuditReader,
   auditDatabaseName,
+  emptyGateDay,
   type GateBreakdown,
   type GateDay,
   type GateQuery,

@@ -1,4 +1,4 @@
-import type { GateDay } from '@airlock/audit-reading';
+import { emptyGateDay, type GateDay } from '@airlock/audit-reading';
 import type { TimelineEvent } from '@airlock/audit-record';
 import type { UnknownOutcome } from '../unknown-outcomes.store';
 import { barChart, dollars, percent } from './console-charts';
@@ -8,18 +8,7 @@ const session = { accountId: 'olivia', csrf: 'csrf-token-1', role: 'operator' };
 const now = new Date('2026-11-25T12:00:00Z');
 const hostile = '<img src=x onerror=alert(1)>';
 
-const gateDay = (day: string, fields: Partial<GateDay>): GateDay => ({
-  day,
-  proposals: 0,
-  executed: 0,
-  write_proposals: 0,
-  critical_errors: 0,
-  executed_actions: 0,
-  action_cost_usd: 0,
-  attested_events: 0,
-  traced_events: 0,
-  ...fields,
-});
+const gateDay = (day: string, fields: Partial<GateDay>): GateDay => ({ ...emptyGateDay(day), ...fields });
 
 const event: TimelineEvent = {
   seq: 1,
